@@ -1,0 +1,29 @@
+"""JSON errors everywhere under /api/: DRF's handler for API exceptions, and Django's 404/500
+handlers answering JSON for /api/ paths that no view matched."""
+
+from django.http import JsonResponse
+from django.views import defaults
+from rest_framework.views import exception_handler
+
+
+def json_exception_handler(exc, context):
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        response.data = {"detail": response.data}
+    return response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)

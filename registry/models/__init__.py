@@ -1,0 +1,45 @@
+"""The registry's records, one module per family."""
+
+from registry.models.catalog import CertificationBody, Crop, Market
+from registry.models.certificates import VietGAPCertificate
+from registry.models.choices import (
+    CertificateValidity,
+    ChangeSource,
+    CodeKind,
+    CodeStatus,
+    CooperativeStatus,
+)
+from registry.models.codes import (
+    AreaCode,
+    AreaCodeMarket,
+    AreaCodeStatusChange,
+    CodeDeletionRefused,
+    PackingHouse,
+    PackingHouseMarket,
+    PackingHouseStatusChange,
+)
+from registry.models.cooperatives import Cooperative, TrademarkRight
+from registry.models.places import Commune, Province
+
+__all__ = [
+    "AreaCode",
+    "AreaCodeMarket",
+    "AreaCodeStatusChange",
+    "CertificateValidity",
+    "CertificationBody",
+    "ChangeSource",
+    "CodeDeletionRefused",
+    "CodeKind",
+    "CodeStatus",
+    "Commune",
+    "Cooperative",
+    "CooperativeStatus",
+    "Crop",
+    "Market",
+    "PackingHouse",
+    "PackingHouseMarket",
+    "PackingHouseStatusChange",
+    "Province",
+    "TrademarkRight",
+    "VietGAPCertificate",
+]

@@ -1,0 +1,37 @@
+"""Enumerations shared by models, rules, filters and the API."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CodeStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    SUSPENDED = "suspended", _("suspended")
+    REVOKED = "revoked", _("revoked")
+
+
+class ChangeSource(models.TextChoices):
+    REGISTRATION = "registration", _("registration")
+    IMPORTING_COUNTRY_NOTICE = "importing_country_notice", _("importing-country notice")
+    LOCAL_INSPECTION = "local_inspection", _("local inspection")
+    HOLDER_REQUEST = "holder_request", _("request of the holder")
+    CERTIFICATE_EXPIRY = "certificate_expiry", _("certificate expiry")
+    OTHER = "other", _("other")
+
+
+class CodeKind(models.TextChoices):
+    EXPORT = "export", _("export")
+    DOMESTIC = "domestic", _("domestic")
+
+
+class CooperativeStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    SUSPENDED = "suspended", _("suspended")
+    DISSOLVED = "dissolved", _("dissolved")
+
+
+class CertificateValidity(models.TextChoices):
+    VALID = "valid", _("valid")
+    EXPIRING = "expiring", _("expiring")
+    EXPIRED = "expired", _("expired")
+    REVOKED = "revoked", _("revoked")

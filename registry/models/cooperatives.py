@@ -1,0 +1,101 @@
+"""Cooperatives (hợp tác xã) and the certification-trademark rights they hold."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from registry.models.base import RegistryModel
+from registry.models.choices import CooperativeStatus
+from registry.models.places import Commune
+
+TAX_CODE_REGEX = r"^\d{10}(-\d{3})?$"
+
+validate_tax_code = RegexValidator(
+    TAX_CODE_REGEX,
+    _("Enter a 10-digit tax code, or 10 digits, a hyphen and 3 digits for a branch."),
+)
+
+
+class Cooperative(RegistryModel):
+    tax_code = models.CharField(
+        _("tax code"),
+        max_length=14,
+        unique=True,
+        validators=[validate_tax_code],
+        help_text=_("Enterprise/tax code: 0123456789, or 0123456789-001 for a branch."),
+    )
+    name = models.CharField(_("name"), max_length=255)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="cooperatives", verbose_name=_("commune")
+    )
+    legacy_location = models.CharField(
+        _("location as issued (before July 2025)"), max_length=255, blank=True
+    )
+    representative = models.CharField(_("legal representative"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    member_households = models.PositiveIntegerField(_("member households"), null=True, blank=True)
+    established_on = models.DateField(_("date established"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=CooperativeStatus.choices,
+        default=CooperativeStatus.ACTIVE,
+    )
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
+
+    search_sources = (
+        "tax_code",
+        "name",
+        "address",
+        "commune.name",
+        "commune.province.name",
+        "legacy_location",
+        "representative",
+    )
+
+    class Meta:
+        ordering = ["name", "tax_code"]
+        verbose_name = _("cooperative")
+        verbose_name_plural = _("cooperatives")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(tax_code__regex=TAX_CODE_REGEX),
+                name="cooperative_tax_code_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrademarkRight(RegistryModel):
+    """The right to use a certification trademark such as "Nhãn Sơn La"."""
+
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.PROTECT,
+        related_name="trademark_rights",
+        verbose_name=_("cooperative"),
+    )
+    mark = models.CharField(_("mark"), max_length=150)
+    decision_number = models.CharField(_("decision number"), max_length=100)
+    granted_on = models.DateField(_("grant date"))
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
+
+    search_sources = ("mark", "decision_number", "cooperative.name")
+
+    class Meta:
+        ordering = ["cooperative__name", "mark"]
+        verbose_name = _("trademark right")
+        verbose_name_plural = _("trademark rights")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "mark"], name="trademark_right_unique_per_cooperative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mark} ({self.decision_number})"

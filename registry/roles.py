@@ -1,0 +1,53 @@
+"""Who may do what. Three groups, created by a data migration and kept in step by
+``sync_role_groups`` (safe to run again):
+
+- **Administrators**: every registry permission, status changes, users and API tokens.
+- **Data entry**: add and change cooperatives, certificates, codes and packing houses; view
+  the rest. No status changes, no user management.
+- **Staff**: view (and so download) everything; change nothing.
+"""
+
+from django.contrib.auth.management import create_permissions
+
+ADMINISTRATORS = "Administrators"
+DATA_ENTRY = "Data entry"
+STAFF = "Staff"
+ROLE_NAMES = [ADMINISTRATORS, DATA_ENTRY, STAFF]
+
+DATA_ENTRY_MODELS = [
+    "cooperative",
+    "trademarkright",
+    "vietgapcertificate",
+    "certificationbody",
+    "areacode",
+    "packinghouse",
+]
+
+
+def sync_role_groups(apps) -> None:
+    """Create the groups and set their permissions. ``apps`` may be a migration's registry."""
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    registry = permission_model.objects.filter(content_type__app_label="registry")
+
+    administrators, _ = group_model.objects.get_or_create(name=ADMINISTRATORS)
+    administrators.permissions.set(
+        registry
+        | permission_model.objects.filter(
+            content_type__app_label__in=["auth", "authtoken"],
+        )
+    )
+
+    data_entry, _ = group_model.objects.get_or_create(name=DATA_ENTRY)
+    editable = [f"{action}_{model}" for model in DATA_ENTRY_MODELS for action in ("add", "change")]
+    data_entry.permissions.set(
+        registry.filter(codename__in=editable) | registry.filter(codename__startswith="view_")
+    )
+
+    staff, _ = group_model.objects.get_or_create(name=STAFF)
+    staff.permissions.set(registry.filter(codename__startswith="view_"))
