@@ -1,1 +1,9 @@
+"""The admin, one module per model family. Importing this package registers them all."""
 
+from registry.admin import (  # noqa: F401
+    catalog,
+    certificates,
+    codes,
+    cooperatives,
+    places,
+)

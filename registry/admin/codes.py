@@ -1,0 +1,129 @@
+"""Growing-area codes and packing houses: never deleted; statuses change through actions."""
+
+from django.contrib import admin, messages
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from registry import rules
+from registry.admin.filters import AREA_CODE_FILTERS, PACKING_HOUSE_FILTERS
+from registry.admin.mixins import NeverDeletedAdmin, ReadOnlyInline
+from registry.admin.status_actions import StatusActionsMixin
+from registry.models import (
+    AreaCode,
+    AreaCodeMarket,
+    AreaCodeStatusChange,
+    CertificateValidity,
+    PackingHouse,
+    PackingHouseMarket,
+    PackingHouseStatusChange,
+)
+
+STATUS_SYMBOLS = {"active": "✓", "suspended": "‖", "revoked": "✗"}
+
+
+class MarketStatusInline(ReadOnlyInline):
+    fields = ("market", "status", "since", "reason")
+    show_change_link = False
+    verbose_name_plural = _("status per market (change it with the list's actions)")
+
+
+class StatusTimelineInline(ReadOnlyInline):
+    fields = (
+        "effective_on",
+        "market",
+        "from_status",
+        "to_status",
+        "reason",
+        "source",
+        "reference",
+        "recorded_by",
+        "recorded_at",
+    )
+    show_change_link = False
+    ordering = ("effective_on", "id")
+    verbose_name_plural = _("status timeline")
+
+
+class CodeAdmin(StatusActionsMixin, NeverDeletedAdmin):
+    date_hierarchy = "issued_on"
+
+    def get_queryset(self, request):
+        current_model, _history = rules.status_models(self.model)
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("market_statuses", queryset=current_model.objects.select_related("market"))
+            )
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # A code's letters never change once issued.
+        return ("code",) if obj else ()
+
+    @admin.display(description=_("markets"))
+    def market_summary(self, obj):
+        return " · ".join(
+            f"{s.market.code} {STATUS_SYMBOLS[s.status]}" for s in obj.market_statuses.all()
+        )
+
+
+@admin.register(AreaCode)
+class AreaCodeAdmin(CodeAdmin):
+    list_display = (
+        "code",
+        "kind",
+        "crop",
+        "cooperative",
+        "commune",
+        "area_ha",
+        "market_summary",
+        "certificate_validity",
+        "issued_on",
+    )
+    list_filter = (*AREA_CODE_FILTERS, "kind", "crop")
+    list_select_related = ("crop", "cooperative", "commune", "certificate")
+    autocomplete_fields = ("crop", "cooperative", "certificate", "commune")
+    fieldsets = (
+        (None, {"fields": ("code", "kind", "crop", "variety", "cooperative", "certificate")}),
+        (
+            _("Area"),
+            {"fields": ("area_ha", "households", "average_yield_tonnes", "issued_on", "notes")},
+        ),
+        (_("Place"), {"fields": ("commune", "legacy_location", "latitude", "longitude")}),
+    )
+
+    class MarketInline(MarketStatusInline):
+        model = AreaCodeMarket
+
+    class TimelineInline(StatusTimelineInline):
+        model = AreaCodeStatusChange
+
+    inlines = (MarketInline, TimelineInline)
+
+    @admin.display(description=_("VietGAP basis"))
+    def certificate_validity(self, obj):
+        if obj.certificate is None:
+            return "–"
+        return CertificateValidity(rules.certificate_validity(obj.certificate)).label
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in rules.area_warnings(obj):
+            self.message_user(request, warning, messages.WARNING)
+
+
+@admin.register(PackingHouse)
+class PackingHouseAdmin(CodeAdmin):
+    list_display = ("code", "name", "operator", "commune", "market_summary", "issued_on")
+    list_filter = PACKING_HOUSE_FILTERS
+    list_select_related = ("commune",)
+    autocomplete_fields = ("commune", "cooperative")
+
+    class MarketInline(MarketStatusInline):
+        model = PackingHouseMarket
+
+    class TimelineInline(StatusTimelineInline):
+        model = PackingHouseStatusChange
+
+    inlines = (MarketInline, TimelineInline)

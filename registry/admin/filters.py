@@ -1,0 +1,83 @@
+"""Admin list filters, each backed by the resource's FilterSet (registry.filters)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from registry.admin.mixins import list_filter
+from registry.filters import (
+    AreaCodeFilterSet,
+    CertificateFilterSet,
+    CooperativeFilterSet,
+    PackingHouseFilterSet,
+)
+from registry.models import (
+    CertificateValidity,
+    CodeStatus,
+    Commune,
+    Market,
+    Province,
+)
+
+
+def markets(request, model_admin):
+    return [(m.code, str(m)) for m in Market.objects.all()]
+
+
+def provinces(request, model_admin):
+    return [(p.code, p.name) for p in Province.objects.all()]
+
+
+def communes_in_use(request, model_admin):
+    """Only the communes the records use: offering all 3,321 would bury the useful ones."""
+    used = model_admin.model.objects.values("commune")
+    return [(c.code, c.name) for c in Commune.objects.filter(code__in=used).order_by("name")]
+
+
+def statuses(request, model_admin):
+    return CodeStatus.choices
+
+
+def validities(request, model_admin):
+    return CertificateValidity.choices
+
+
+def code_filters(filterset_class):
+    return [
+        list_filter(filterset_class, "market", _("market"), markets),
+        list_filter(
+            filterset_class,
+            "status",
+            _("status (for the chosen market)"),
+            statuses,
+            with_parameters=["market"],
+        ),
+        list_filter(filterset_class, "province", _("province"), provinces),
+        list_filter(filterset_class, "commune", _("commune"), communes_in_use),
+    ]
+
+
+AREA_CODE_FILTERS = [
+    *code_filters(AreaCodeFilterSet),
+    list_filter(AreaCodeFilterSet, "certificate_validity", _("VietGAP basis"), validities),
+]
+PACKING_HOUSE_FILTERS = code_filters(PackingHouseFilterSet)
+CERTIFICATE_FILTERS = [
+    list_filter(CertificateFilterSet, "validity", _("validity"), validities),
+    list_filter(CertificateFilterSet, "province", _("province"), provinces),
+    list_filter(CertificateFilterSet, "commune", _("commune"), communes_in_use),
+]
+COOPERATIVE_FILTERS = [
+    list_filter(CooperativeFilterSet, "province", _("province"), provinces),
+    list_filter(CooperativeFilterSet, "commune", _("commune"), communes_in_use),
+    list_filter(
+        CooperativeFilterSet,
+        "market",
+        _("has an active code for"),
+        markets,
+    ),
+    list_filter(
+        CooperativeFilterSet,
+        "has_trademark",
+        _("trademark right"),
+        lambda request, model_admin: [("true", _("Yes")), ("false", _("No"))],
+    ),
+]

@@ -1,0 +1,83 @@
+"""Behaviour shared by the registry's admin classes."""
+
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry.text import fold
+
+
+class FoldedSearchMixin:
+    """Search the folded ``search_text`` column: case and diacritics are ignored."""
+
+    search_fields = ("search_text__contains",)
+    search_help_text = _(
+        "Search ignores case and diacritics: “chieng khoong” finds “Chiềng Khoong”."
+    )
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, fold(search_term))
+
+
+class RegistryAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+    """Base admin for every editable record: folded search and the change history."""
+
+    list_per_page = 50
+
+
+class NeverDeletedAdmin(RegistryAdmin):
+    """Codes are revoked, never deleted."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class FilterSetListFilter(admin.SimpleListFilter):
+    """An admin list filter that filters through the resource's FilterSet, so the admin and
+    the API mean the same thing by ``?market=AU&status=suspended``."""
+
+    filterset_class = None
+    #: other query parameters this filter reads too (``status`` needs ``market``)
+    with_parameters: tuple[str, ...] = ()
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        data = {self.parameter_name: self.value()}
+        for name in self.with_parameters:
+            if request.GET.get(name):
+                data[name] = request.GET[name]
+        filterset = self.filterset_class(data, queryset=queryset)
+        if not filterset.is_valid():
+            raise IncorrectLookupParameters(filterset.errors)
+        return filterset.qs
+
+
+def list_filter(filterset_class, parameter: str, title, lookups, with_parameters=()):
+    """Build a ``FilterSetListFilter`` for one FilterSet parameter; ``lookups(request,
+    model_admin)`` returns the (value, label) choices to offer."""
+
+    return type(
+        f"{parameter.title().replace('_', '')}ListFilter",
+        (FilterSetListFilter,),
+        {
+            "filterset_class": filterset_class,
+            "parameter_name": parameter,
+            "title": title,
+            "with_parameters": tuple(with_parameters),
+            "lookups": lambda self, request, model_admin: lookups(request, model_admin),
+        },
+    )

@@ -1,0 +1,109 @@
+"""Filter building blocks shared by every FilterSet.
+
+As in NetBox, every key filter takes several values, repeated or comma-separated
+(``?market=AU&market=US`` or ``?market=AU,US``), meaning OR, and a value that names nothing is
+an error that names the parameter (the API turns it into a 400), never an empty result.
+"""
+
+from collections.abc import Callable, Iterable
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from registry.text import fold
+
+
+class MultiValueWidget(forms.TextInput):
+    """Reads every value of a parameter and splits each on commas."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            raw = data.getlist(name)
+        else:
+            raw = data.get(name)
+            raw = [] if raw is None else raw if isinstance(raw, list | tuple) else [raw]
+        values = [part.strip() for item in raw for part in str(item).split(",") if part.strip()]
+        return values or None
+
+    def format_value(self, value):
+        if isinstance(value, list | tuple):
+            return ",".join(str(v) for v in value)
+        return super().format_value(value)
+
+
+class KeysField(forms.Field):
+    """Turns a list of natural keys into model instances with one query; unknown keys fail."""
+
+    widget = MultiValueWidget
+
+    def __init__(
+        self,
+        *,
+        queryset,
+        keys: Iterable[str],
+        noun: str,
+        normalise: Callable[[str], str] = str,
+        **kwargs,
+    ):
+        self.queryset = queryset
+        self.keys = tuple(keys)
+        self.noun = noun
+        self.normalise = normalise
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        if not value:
+            return []
+        wanted = [self.normalise(v) for v in value]
+        match = Q()
+        for key in self.keys:
+            candidates = [v for v in wanted if v.isdigit()] if key in ("pk", "id") else wanted
+            if candidates:
+                match |= Q(**{f"{key}__in": candidates})
+        found = {}
+        for obj in self.queryset.filter(match) if match else []:
+            for key in self.keys:
+                found[str(getattr(obj, key))] = obj
+        unknown = [v for v in wanted if v not in found]
+        if unknown:
+            raise ValidationError(f"Unknown {self.noun}: {', '.join(unknown)}.")
+        return list({found[v].pk: found[v] for v in wanted}.values())
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class KeysFilter(django_filters.Filter):
+    """Filter on records named by natural key, e.g. ``KeysFilter(queryset=Market.objects.all(),
+    keys=["code"], field_name="market")``."""
+
+    field_class = KeysField
+
+    def __init__(self, *args, lookup_expr="in", **kwargs):
+        super().__init__(*args, lookup_expr=lookup_expr, **kwargs)
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """Several choices, repeated or comma-separated, meaning OR."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultiValueWidget)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SearchFilter(django_filters.CharFilter):
+    """Case- and diacritic-insensitive search over a record's folded ``search_text``: every
+    word must appear (``chieng khoong`` finds "Chiềng Khoong")."""
+
+    def filter(self, qs, value):
+        for word in fold(value or "").split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
+
+def upper(value: str) -> str:
+    return value.upper()

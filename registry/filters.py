@@ -1,0 +1,266 @@
+"""One FilterSet per resource. The API lists, the CSV downloads and the admin's list filters
+all filter through these, so the same parameters mean the same rows everywhere."""
+
+import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from registry import rules
+from registry.filtering import ChoicesFilter, KeysFilter, SearchFilter, upper
+from registry.models import (
+    AreaCode,
+    CertificateValidity,
+    CertificationBody,
+    CodeKind,
+    CodeStatus,
+    Commune,
+    Cooperative,
+    CooperativeStatus,
+    Crop,
+    Market,
+    PackingHouse,
+    Province,
+    VietGAPCertificate,
+)
+
+
+def market_filter(**kwargs):
+    kwargs.setdefault("help_text", _("Market code(s), e.g. AU or AU,US."))
+    return KeysFilter(
+        queryset=Market.objects.all(),
+        keys=["code"],
+        normalise=upper,
+        noun="market",
+        label=_("market"),
+        **kwargs,
+    )
+
+
+def crop_filter(**kwargs):
+    return KeysFilter(
+        queryset=Crop.objects.all(),
+        keys=["slug", "pk"],
+        normalise=str.lower,
+        noun="crop",
+        label=_("crop"),
+        help_text=_("Crop slug(s) or id(s), e.g. longan."),
+        **kwargs,
+    )
+
+
+def province_filter(field_name):
+    return KeysFilter(
+        field_name=field_name,
+        queryset=Province.objects.all(),
+        keys=["code"],
+        normalise=lambda v: v.zfill(2),
+        noun="province",
+        label=_("province"),
+        help_text=_("Province code(s) (2 digits, 2025 units), e.g. 14 for Sơn La."),
+    )
+
+
+def commune_filter(field_name):
+    return KeysFilter(
+        field_name=field_name,
+        queryset=Commune.objects.all(),
+        keys=["code"],
+        normalise=lambda v: v.zfill(5),
+        noun="commune",
+        label=_("commune"),
+        help_text=_("Commune code(s) (5 digits, 2025 units), e.g. 04204."),
+    )
+
+
+def cooperative_filter(field_name):
+    return KeysFilter(
+        field_name=field_name,
+        queryset=Cooperative.objects.all(),
+        keys=["tax_code"],
+        noun="cooperative",
+        label=_("cooperative"),
+        help_text=_("Tax code(s) of the cooperative."),
+    )
+
+
+class CodeFilterSet(django_filters.FilterSet):
+    """Filters shared by growing-area codes and packing houses (status per market)."""
+
+    market = market_filter(method="filter_market")
+    status = ChoicesFilter(
+        choices=CodeStatus.choices,
+        method="filter_status",
+        label=_("status"),
+        help_text=_("Status now; with `market`, the status for that market."),
+    )
+    valid_on = django_filters.DateFilter(
+        method="filter_valid_on",
+        label=_("valid on"),
+        help_text=_(
+            "A date (YYYY-MM-DD): only codes valid on that day for `market` (any of them; "
+            "without `market`, for any market): active for it, and a VietGAP basis, if any, "
+            "in force. The same rule as the bulk check."
+        ),
+    )
+    province = province_filter("commune__province")
+    commune = commune_filter("commune")
+    cooperative = cooperative_filter("cooperative")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=_("updated since"),
+        help_text=_("ISO 8601 timestamp: records created or changed since then (for syncing)."),
+    )
+    q = SearchFilter(
+        label=_("search"),
+        help_text=_("Words to find in the code, cooperative and place; ignores case and accents."),
+    )
+
+    def _statuses(self, queryset):
+        current_model, _ = rules.status_models(queryset.model)
+        return current_model.objects.filter(subject=OuterRef("pk"))
+
+    def filter_market(self, queryset, name, markets):
+        if not markets:
+            return queryset
+        if self.form.cleaned_data.get("status") or self.form.cleaned_data.get("valid_on"):
+            return queryset  # the status / valid_on filter applies the market itself
+        return queryset.filter(Exists(self._statuses(queryset).filter(market__in=markets)))
+
+    def filter_status(self, queryset, name, statuses):
+        if not statuses:
+            return queryset
+        statuses_now = self._statuses(queryset).filter(status__in=statuses)
+        markets = self.form.cleaned_data.get("market")
+        if markets:
+            statuses_now = statuses_now.filter(market__in=markets)
+        return queryset.filter(Exists(statuses_now))
+
+    def filter_valid_on(self, queryset, name, day):
+        if not day:
+            return queryset
+        markets = self.form.cleaned_data.get("market") or Market.objects.all()
+        return queryset.filter(rules.valid_on_q(queryset.model, markets, day))
+
+
+class AreaCodeFilterSet(CodeFilterSet):
+    crop = crop_filter(field_name="crop")
+    kind = ChoicesFilter(choices=CodeKind.choices, label=_("kind"))
+    certificate_validity = ChoicesFilter(
+        choices=CertificateValidity.choices,
+        method="filter_certificate_validity",
+        label=_("certificate validity"),
+        help_text=_("Validity today of the code's VietGAP basis."),
+    )
+
+    class Meta:
+        model = AreaCode
+        fields = []
+
+    def filter_certificate_validity(self, queryset, name, values):
+        if not values:
+            return queryset
+        condition = rules.certificate_validity_q(values[0], prefix="certificate")
+        for value in values[1:]:
+            condition |= rules.certificate_validity_q(value, prefix="certificate")
+        return queryset.filter(condition)
+
+
+class PackingHouseFilterSet(CodeFilterSet):
+    class Meta:
+        model = PackingHouse
+        fields = []
+
+
+class CertificateFilterSet(django_filters.FilterSet):
+    cooperative = cooperative_filter("cooperative")
+    crop = crop_filter(field_name="crop")
+    body = KeysFilter(
+        field_name="body",
+        queryset=CertificationBody.objects.all(),
+        keys=["code"],
+        noun="certification body",
+        label=_("certification body"),
+        help_text=_("Designation code(s) of the certification body."),
+    )
+    province = province_filter("commune__province")
+    commune = commune_filter("commune")
+    validity = ChoicesFilter(
+        choices=CertificateValidity.choices,
+        method="filter_validity",
+        label=_("validity"),
+        help_text=_("valid, expiring (within the expiry window), expired or revoked, today."),
+    )
+    expires_before = django_filters.DateFilter(
+        field_name="expires_on", lookup_expr="lt", label=_("expires before")
+    )
+    expires_after = django_filters.DateFilter(
+        field_name="expires_on", lookup_expr="gt", label=_("expires after")
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("updated since")
+    )
+    q = SearchFilter(label=_("search"), help_text=_("Number, body, cooperative, place."))
+
+    class Meta:
+        model = VietGAPCertificate
+        fields = []
+
+    def filter_validity(self, queryset, name, values):
+        if not values:
+            return queryset
+        condition = rules.certificate_validity_q(values[0])
+        for value in values[1:]:
+            condition |= rules.certificate_validity_q(value)
+        return queryset.filter(condition)
+
+
+class CooperativeFilterSet(django_filters.FilterSet):
+    province = province_filter("commune__province")
+    commune = commune_filter("commune")
+    status = ChoicesFilter(choices=CooperativeStatus.choices, label=_("status"))
+    has_trademark = django_filters.BooleanFilter(
+        method="filter_has_trademark",
+        label=_("has trademark right"),
+        help_text=_("true: holds at least one certification-trademark right."),
+    )
+    market = market_filter(
+        method="filter_market",
+        help_text=_("Market code(s): cooperatives with a code active for one of them now."),
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("updated since")
+    )
+    q = SearchFilter(label=_("search"), help_text=_("Name, tax code, place, representative."))
+
+    class Meta:
+        model = Cooperative
+        fields = []
+
+    def filter_has_trademark(self, queryset, name, value):
+        if value is None:
+            return queryset
+        holds = Exists(
+            Cooperative.trademark_rights.rel.related_model.objects.filter(
+                cooperative=OuterRef("pk")
+            )
+        )
+        return queryset.filter(holds if value else ~holds)
+
+    def filter_market(self, queryset, name, markets):
+        if not markets:
+            return queryset
+        current_model, _ = rules.status_models(AreaCode)
+        active = current_model.objects.filter(
+            subject__cooperative=OuterRef("pk"), market__in=markets, status=CodeStatus.ACTIVE
+        )
+        return queryset.filter(Exists(active))
+
+
+class CommuneFilterSet(django_filters.FilterSet):
+    province = province_filter("province")
+    q = SearchFilter(label=_("search"), help_text=_("Name or code; ignores case and accents."))
+
+    class Meta:
+        model = Commune
+        fields = []
