@@ -1,0 +1,442 @@
+"""A FICTITIOUS sample dataset shaped on the Sông Mã (Sơn La) story.
+
+Every cooperative, person, tax code, certificate number and growing-area code below is made up
+for demonstration and testing. Places (provinces, communes) are real, from vietnam-provinces.
+
+Loading is idempotent: records are looked up by natural key and only created when missing, so
+running it twice changes nothing (no new rows, no new history).
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from registry import roles, rules
+from registry.models import (
+    AreaCode,
+    CertificationBody,
+    ChangeSource,
+    CodeKind,
+    CodeStatus,
+    Commune,
+    Cooperative,
+    CooperativeStatus,
+    Crop,
+    Market,
+    PackingHouse,
+    TrademarkRight,
+    VietGAPCertificate,
+)
+
+FICTITIOUS = "Dữ liệu mẫu hư cấu / fictitious sample data"
+REFORM_DATE = date(2025, 7, 1)
+
+CROPS = [
+    ("longan", "Nhãn", "Longan", "Dimocarpus longan"),
+    ("mango", "Xoài", "Mango", "Mangifera indica"),
+    ("plum", "Mận", "Plum", "Prunus salicina"),
+    ("pomelo", "Bưởi", "Pomelo", "Citrus maxima"),
+    ("orange", "Cam", "Orange", "Citrus sinensis"),
+    ("pineapple", "Dứa Queen", "Queen pineapple", "Ananas comosus"),
+    ("banana", "Chuối", "Banana", "Musa acuminata"),
+    ("passion-fruit", "Chanh leo", "Passion fruit", "Passiflora edulis"),
+    ("dragon-fruit", "Thanh long", "Dragon fruit", "Selenicereus undatus"),
+    ("macadamia", "Mắc ca", "Macadamia", "Macadamia integrifolia"),
+]
+
+ORCHARD = r"VN-[A-Z]{2}OR-\d{4}"
+PACKING = r"VN-[A-Z]{2}PH-\d{4}"
+MARKETS = [
+    (
+        "AU",
+        "Úc",
+        "Australia",
+        "Department of Agriculture, Fisheries and Forestry (DAFF)",
+        "Longan: import permit and irradiation of at least 400 Gy; orchard, packing-house and "
+        "treatment-facility codes on every carton.",
+    ),
+    (
+        "US",
+        "Hoa Kỳ",
+        "United States",
+        "USDA APHIS",
+        "Longan: irradiation of 400 Gy; not to be distributed in Florida or Hawaii.",
+    ),
+    (
+        "CN",
+        "Trung Quốc",
+        "China",
+        "General Administration of Customs (GACC)",
+        "Orchard and packing-house codes both registered with GACC.",
+    ),
+    ("NZ", "New Zealand", "New Zealand", "Ministry for Primary Industries (MPI)", ""),
+    ("JP", "Nhật Bản", "Japan", "Ministry of Agriculture, Forestry and Fisheries (MAFF)", ""),
+    ("KR", "Hàn Quốc", "South Korea", "Animal and Plant Quarantine Agency (APQA)", ""),
+    ("EU", "Liên minh châu Âu", "European Union", "European Commission (DG SANTE)", ""),
+]
+DOMESTIC_MARKET = ("VN", "Nội địa", "Domestic", "Cục Trồng trọt và Bảo vệ thực vật", "")
+DOMESTIC_PATTERN = r"VN-[A-Z0-9]+-[A-Z0-9]+-[A-Z0-9]+-\d{2}-\d{2}"
+
+# Sông Mã's communes after the 2025 reform, with the pre-reform communes they absorbed.
+COMMUNES = {
+    "04204": ["Chiềng Khoong"],
+    "04183": ["Mường Lầm"],
+    "04210": ["Huổi Một"],
+    "04222": ["Chiềng Khương", "Mường Sai"],
+    "04168": ["Sông Mã", "Nà Nghịu"],
+}
+COOPERATIVE_NAMES = [
+    "Nhãn Chiềng Khoong",
+    "Cây ăn quả Bản Cát",
+    "Nông nghiệp Tiến Thành",
+    "Nhãn Sông Mã Xanh",
+    "Xoài Mường Lầm",
+    "Nông sản Hợp Nhất",
+    "Cây ăn quả Huổi Một",
+    "Nhãn Bản Hin",
+    "Nông nghiệp Đoàn Kết",
+    "Xoài Nà Nghịu",
+    "Nhãn Chiềng Khương",
+    "Nông nghiệp Phú An",
+    "Cây ăn quả Mường Sai",
+    "Nông sản sạch Sông Mã",
+    "Nhãn Bản Lầm",
+    "Xoài Tây Bắc",
+    "Nông nghiệp Thành Công",
+    "Cây có múi Huổi Một",
+    "Nhãn Bản Púng",
+    "Dứa Mường Lầm",
+    "Nông nghiệp Hòa Bình",
+    "Nhãn Hướng Dương",
+    "Nông sản Bình Minh",
+    "Cây ăn quả Nậm Ty",
+    "Nhãn Bản Phống",
+    "Nông nghiệp An Khang",
+    "Xoài Bản Mé",
+    "Nhãn Đồng Tâm",
+    "Nông nghiệp Quyết Tiến",
+    "Cây ăn quả Bản Bon",
+    "Nhãn Nà Nghịu",
+    "Nông sản Sơn Thủy",
+    "Xoài Chiềng Cang",
+    "Nhãn Phương Nam",
+    "Nông nghiệp Thịnh Vượng",
+    "Cây ăn quả Bó Sinh",
+    "Nhãn Bản Nà Hạ",
+    "Nông sản Thanh Bình",
+    "Xoài Huổi Một",
+    "Nhãn Bình An",
+    "Nông nghiệp Hưng Thịnh",
+    "Cây ăn quả Pú Bẩu",
+    "Nhãn Bản Ỏ",
+    "Nông sản Mường Hung",
+    "Nhãn Tân Lập",
+]
+GIVEN = ["Lò Văn", "Cầm Thị", "Quàng Văn", "Lường Thị", "Tòng Văn", "Điêu Thị", "Hà Văn"]
+NAMES = ["Hùng", "Mai", "Thắng", "Hoa", "Dũng", "Lan", "Bình", "Xuân", "Khánh"]
+PRIMARY_CROPS = ["longan"] * 6 + ["mango"] * 2 + ["orange", "pineapple"]
+
+
+@dataclass
+class Summary:
+    created: dict
+
+    def add(self, label: str, created: bool) -> None:
+        if created:
+            self.created[label] = self.created.get(label, 0) + 1
+
+
+def load(today: date | None = None, *, with_demo_users: bool = False) -> Summary:
+    """Create whatever part of the sample dataset is missing. Deterministic."""
+    today = today or rules.today()
+    summary = Summary({})
+    rng = random.Random(20220801)
+    with transaction.atomic():
+        crops = _crops(summary)
+        markets = _markets(summary)
+        bodies = _bodies(summary)
+        cooperatives = _cooperatives(rng, summary)
+        certificates = _certificates(rng, today, cooperatives, crops, bodies, summary)
+        _area_codes(rng, today, cooperatives, certificates, crops, markets, summary)
+        _packing_houses(today, markets, summary)
+        if with_demo_users:
+            _demo_users(summary)
+    return summary
+
+
+def _crops(summary):
+    crops = {}
+    for slug, vi, en, scientific in CROPS:
+        crops[slug], created = Crop.objects.get_or_create(
+            slug=slug, defaults={"name_vi": vi, "name_en": en, "scientific_name": scientific}
+        )
+        summary.add("crops", created)
+    return crops
+
+
+def _markets(summary):
+    markets = {}
+    for code, vi, en, authority, requirements in MARKETS:
+        markets[code], created = Market.objects.get_or_create(
+            code=code,
+            defaults={
+                "name_vi": vi,
+                "name_en": en,
+                "authority": authority,
+                "requirements": requirements,
+                "area_code_pattern": ORCHARD,
+                "packing_house_code_pattern": PACKING,
+            },
+        )
+        summary.add("markets", created)
+    code, vi, en, authority, requirements = DOMESTIC_MARKET
+    markets[code], created = Market.objects.get_or_create(
+        code=code,
+        defaults={
+            "name_vi": vi,
+            "name_en": en,
+            "authority": authority,
+            "area_code_pattern": DOMESTIC_PATTERN,
+        },
+    )
+    summary.add("markets", created)
+    return markets
+
+
+def _bodies(summary):
+    bodies = []
+    for code, name in [
+        ("VietGAP-TT-13-09", "Trung tâm Chứng nhận Nông sản Tây Bắc (hư cấu)"),
+        ("VietGAP-TT-19-02", "Công ty Chứng nhận Chất lượng Miền Bắc (hư cấu)"),
+    ]:
+        body, created = CertificationBody.objects.get_or_create(
+            code=code, defaults={"name": name, "address": FICTITIOUS}
+        )
+        bodies.append(body)
+        summary.add("certification bodies", created)
+    return bodies
+
+
+def _cooperatives(rng, summary):
+    commune_codes = list(COMMUNES)
+    communes = {c.code: c for c in Commune.objects.filter(code__in=commune_codes)}
+    cooperatives = []
+    for index, name in enumerate(COOPERATIVE_NAMES):
+        commune_code = commune_codes[index % len(commune_codes)]
+        old_commune = COMMUNES[commune_code][index % len(COMMUNES[commune_code])]
+        cooperative, created = Cooperative.objects.get_or_create(
+            tax_code=f"55{index + 1:07d}{index % 10}",
+            defaults={
+                "name": f"HTX {name}",
+                "address": f"Bản {rng.choice(['Cát', 'Hin', 'Lầm', 'Púng', 'Mé'])}, "
+                f"xã {COMMUNES[commune_code][0]} ({FICTITIOUS})",
+                "commune": communes[commune_code],
+                "legacy_location": f"xã {old_commune}, huyện Sông Mã, tỉnh Sơn La",
+                "representative": f"{rng.choice(GIVEN)} {rng.choice(NAMES)}",
+                "phone": f"0212 38{index:05d}"[:13],
+                "member_households": rng.randint(7, 120),
+                "established_on": date(2010 + index % 12, 1 + index % 12, 1 + index % 27),
+                "status": CooperativeStatus.DISSOLVED if index == 44 else CooperativeStatus.ACTIVE,
+            },
+        )
+        summary.add("cooperatives", created)
+        cooperatives.append(cooperative)
+        if index < 25:
+            _, created = TrademarkRight.objects.get_or_create(
+                cooperative=cooperative,
+                mark="Nhãn Sơn La",
+                defaults={
+                    "decision_number": f"{100 + index}/QĐ-SHTT (hư cấu)",
+                    "granted_on": date(2021, 3, 15),
+                },
+            )
+            summary.add("trademark rights", created)
+    return cooperatives
+
+
+def _certificates(rng, today, cooperatives, crops, bodies, summary):
+    """One certificate per cooperative; issue dates spread so some are expiring or expired."""
+    certificates = {}
+    for index, cooperative in enumerate(cooperatives):
+        crop = crops[PRIMARY_CROPS[index % len(PRIMARY_CROPS)]]
+        months_ago = [3, 8, 14, 20, 23, 26][index % 6]  # 23: expiring soon; 26: expired
+        issued_on = rules.add_months(today, -months_ago) - timedelta(days=index % 20)
+        expires_on = rules.add_months(issued_on, 24)
+        body = bodies[index % len(bodies)]
+        revoked = index == 17
+        certificate, created = VietGAPCertificate.objects.get_or_create(
+            body=body,
+            number=f"{body.code}-{index + 1:04d}",
+            defaults={
+                "cooperative": cooperative,
+                "crop": crop,
+                "area_ha": Decimal(rng.randint(80, 450)) / 10,
+                "expected_yield_tonnes": Decimal(rng.randint(50, 600)),
+                "commune": cooperative.commune,
+                "legacy_location": cooperative.legacy_location if issued_on < REFORM_DATE else "",
+                "issued_on": issued_on,
+                "expires_on": expires_on,
+                "revoked_on": issued_on + timedelta(days=200) if revoked else None,
+                "revocation_reason": "Vi phạm quy trình VietGAP (hư cấu)" if revoked else "",
+            },
+        )
+        summary.add("VietGAP certificates", created)
+        certificates[cooperative.pk] = certificate
+    return certificates
+
+
+def _area_codes(rng, today, cooperatives, certificates, crops, markets, summary):
+    serial = 0
+    for index, cooperative in enumerate(cooperatives[:40]):
+        certificate = certificates[cooperative.pk]
+        for _ in range(1 + index % 2):
+            serial += 1
+            issued_on = max(certificate.issued_on, date(2020, 6, 1)) + timedelta(days=30)
+            issued_on = min(issued_on, today)
+            code, created = AreaCode.objects.get_or_create(
+                code=f"VN-SLOR-{serial:04d}",
+                defaults={
+                    "kind": CodeKind.EXPORT,
+                    "crop": certificate.crop,
+                    "variety": "Nhãn muộn" if certificate.crop.slug == "longan" else "",
+                    "cooperative": cooperative,
+                    "certificate": certificate,
+                    "area_ha": min(certificate.area_ha, Decimal(rng.randint(60, 300)) / 10),
+                    "households": rng.randint(5, 60),
+                    "average_yield_tonnes": Decimal(rng.randint(40, 400)),
+                    "commune": cooperative.commune,
+                    "legacy_location": cooperative.legacy_location
+                    if issued_on < REFORM_DATE
+                    else "",
+                    "latitude": Decimal("21.05") + Decimal(rng.randint(0, 900)) / 10000,
+                    "longitude": Decimal("103.70") + Decimal(rng.randint(0, 900)) / 10000,
+                    "issued_on": issued_on,
+                    "notes": FICTITIOUS,
+                },
+            )
+            summary.add("growing-area codes", created)
+            if created:
+                _export_history(code, serial, issued_on, today, markets)
+    for index, cooperative in enumerate(cooperatives[40:]):
+        issued_on = date(2024, 5, 10 + index)
+        code, created = AreaCode.objects.get_or_create(
+            code=f"VN-SL-SM-{cooperative.commune_id}-{index + 1:02d}-24",
+            defaults={
+                "kind": CodeKind.DOMESTIC,
+                "crop": crops["plum"] if index % 2 else crops["pineapple"],
+                "cooperative": cooperative,
+                "area_ha": Decimal("2.5") + index,
+                "households": 4 + index,
+                "commune": cooperative.commune,
+                "legacy_location": cooperative.legacy_location,
+                "issued_on": issued_on,
+                "notes": FICTITIOUS,
+            },
+        )
+        summary.add("growing-area codes", created)
+        if created:
+            _register(code, [markets["VN"]], issued_on)
+
+
+def _register(subject, markets, issued_on):
+    rules.change_status(
+        subject,
+        CodeStatus.ACTIVE,
+        markets=markets,
+        effective_on=issued_on,
+        reason="Cấp mã số vùng trồng (hư cấu)",
+        source=ChangeSource.REGISTRATION,
+        reference=f"{subject.code}/QĐ-TTBVTV",
+    )
+
+
+def _export_history(code, serial, issued_on, today, markets):
+    """Every code is registered for AU, US or CN; a few are later suspended or revoked."""
+    chosen = [m for i, m in enumerate(("CN", "AU", "US")) if i == 0 or serial % (i + 2) == 0]
+    _register(code, [markets[m] for m in chosen], issued_on)
+    later = min(issued_on + timedelta(days=180), today)
+    if serial % 9 == 0:
+        rules.change_status(
+            code,
+            CodeStatus.SUSPENDED,
+            markets=[markets["CN"]],
+            effective_on=later,
+            reason="Phát hiện sinh vật gây hại trong lô hàng (hư cấu)",
+            source=ChangeSource.IMPORTING_COUNTRY_NOTICE,
+            reference=f"GACC-{serial:04d} (hư cấu)",
+        )
+    elif serial % 13 == 0:
+        rules.change_status(
+            code,
+            CodeStatus.REVOKED,
+            effective_on=later,
+            reason="HTX xin thu hồi do chuyển đổi cây trồng (hư cấu)",
+            source=ChangeSource.HOLDER_REQUEST,
+        )
+
+
+def _packing_houses(today, markets, summary):
+    for index, (name, commune) in enumerate(
+        [
+            ("Cơ sở đóng gói Sông Mã", "04168"),
+            ("Cơ sở đóng gói Chiềng Khương", "04222"),
+            ("Cơ sở đóng gói Mường Lầm", "04183"),
+            ("Cơ sở sơ chế Huổi Một", "04210"),
+        ],
+        start=1,
+    ):
+        issued_on = date(2023, 4, index)
+        house, created = PackingHouse.objects.get_or_create(
+            code=f"VN-SLPH-{index:04d}",
+            defaults={
+                "name": f"{name} (hư cấu)",
+                "operator": f"Công ty TNHH Nông sản Sơn La {index} (hư cấu)",
+                "address": FICTITIOUS,
+                "commune_id": commune,
+                "legacy_location": "huyện Sông Mã, tỉnh Sơn La",
+                "issued_on": issued_on,
+                "notes": FICTITIOUS,
+            },
+        )
+        summary.add("packing houses", created)
+        if created:
+            _register(
+                house, [markets["CN"], markets["AU"], markets["US"]][: 1 + index % 3], issued_on
+            )
+            if index == 4:
+                rules.change_status(
+                    house,
+                    CodeStatus.SUSPENDED,
+                    markets=[markets["CN"]],
+                    effective_on=min(date(2025, 9, 1), today),
+                    reason="Chưa khắc phục điểm không phù hợp (hư cấu)",
+                    source=ChangeSource.IMPORTING_COUNTRY_NOTICE,
+                    reference="GACC-PH-01 (hư cấu)",
+                )
+
+
+DEMO_PASSWORD = "vungtrong-demo"
+DEMO_USERS = [
+    ("demo-admin", roles.ADMINISTRATORS),
+    ("demo-entry", roles.DATA_ENTRY),
+    ("demo-staff", roles.STAFF),
+]
+
+
+def _demo_users(summary):
+    """One user per role, for local demonstration only (DEBUG)."""
+    user_model = get_user_model()
+    for username, group_name in DEMO_USERS:
+        user, created = user_model.objects.get_or_create(
+            username=username, defaults={"is_staff": True}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.add(Group.objects.get(name=group_name))
+        summary.add("demo users", created)

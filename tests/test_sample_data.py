@@ -1,0 +1,55 @@
+import pytest
+from django.core.management import call_command
+
+from registry.models import (
+    AreaCode,
+    AreaCodeStatusChange,
+    CodeStatus,
+    Cooperative,
+    PackingHouse,
+    VietGAPCertificate,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Cooperative, VietGAPCertificate, AreaCode, PackingHouse, AreaCodeStatusChange)
+    } | {
+        "history": Cooperative.history.count() + AreaCode.history.count(),
+    }
+
+
+def test_sample_data_loads_twice_without_duplicates(settings):
+    settings.DEBUG = True
+    call_command("load_sample_data", verbosity=0)
+    first = counts()
+    call_command("load_sample_data", verbosity=0)
+    assert counts() == first
+
+
+def test_sample_data_is_shaped_on_song_ma():
+    call_command("load_sample_data", verbosity=0)
+    assert Cooperative.objects.count() == 45
+    assert set(Cooperative.objects.values_list("commune__province__name", flat=True)) == {"Sơn La"}
+    statuses = set(AreaCode.objects.values_list("market_statuses__status", flat=True))
+    assert {CodeStatus.ACTIVE, CodeStatus.SUSPENDED, CodeStatus.REVOKED} <= statuses
+    markets = set(AreaCode.objects.values_list("market_statuses__market__code", flat=True))
+    assert {"AU", "US", "CN", "VN"} <= markets
+    assert AreaCode.objects.filter(kind="domestic").exists()
+    from registry import rules
+
+    validities = {rules.certificate_validity(c) for c in VietGAPCertificate.objects.all()}
+    assert {"valid", "expiring", "expired", "revoked"} <= validities
+    assert all("hư cấu" in c.notes for c in AreaCode.objects.all())
+
+
+def test_demo_users_only_with_debug(settings, django_user_model):
+    settings.DEBUG = False
+    call_command("load_sample_data", verbosity=0)
+    assert not django_user_model.objects.filter(username__startswith="demo-").exists()
+    settings.DEBUG = True
+    call_command("load_sample_data", verbosity=0)
+    assert django_user_model.objects.filter(username__startswith="demo-").count() == 3
