@@ -14,4 +14,4 @@ class RegistryAdminConfig(admin_apps.AdminConfig):
     """The Django admin, with the registry's own site (dashboard on the index)."""
 
     default = False
-    default_site = "registry.admin.site.RegistryAdminSite"
+    default_site = "registry.admin_site.RegistryAdminSite"

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from registry import rules
 from registry.models import AreaCode, CodeStatus
@@ -16,6 +17,14 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English here; the Vietnamese ones are checked below."""
+    with translation.override("en"):
+        yield
+
 
 ACTIVE, SUSPENDED, REVOKED = CodeStatus.ACTIVE, CodeStatus.SUSPENDED, CodeStatus.REVOKED
 
@@ -225,3 +234,10 @@ def test_area_warning_for_small_export_areas(settings):
     settings.REGISTRY_MIN_EXPORT_AREA_HA = 10
     assert rules.area_warnings(AreaCodeFactory.build(area_ha=5))
     assert not rules.area_warnings(AreaCodeFactory.build(area_ha=12))
+
+
+def test_reasons_are_vietnamese_by_default(au):
+    code = AreaCodeFactory()
+    with translation.override("vi"):
+        reason = rules.check_codes([code.code], au, date(2024, 3, 1))[0].reason
+    assert reason == "Chưa được cấp cho AU vào ngày 2024-03-01."

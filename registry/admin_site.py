@@ -1,4 +1,5 @@
-"""The admin site: its index shows the registry at a glance."""
+"""The admin site (outside the admin package, which registers models on it): its index
+shows the registry at a glance."""
 
 from django.contrib import admin
 from django.db.models import Count, Q
@@ -34,8 +35,7 @@ def market_counts() -> list[dict]:
     }
     empty = dict.fromkeys(CodeStatus.values, 0)
     return [
-        {"market": market, **{**empty, **counts.get(market.pk, {})}}
-        for market in Market.objects.all()
+        {**empty, **counts.get(market.pk, {}), "market": market} for market in Market.objects.all()
     ]
 
 
