@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY registry ./registry
+COPY manage.py ./
+RUN pip install --no-cache-dir . \
+ && DEBUG=1 python manage.py collectstatic --noinput
+RUN useradd --system registry
+USER registry
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--threads", "8"]
