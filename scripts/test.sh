@@ -17,5 +17,4 @@ echo "Database: ${DATABASE_URL:-SQLite (no DATABASE_URL, no local PostgreSQL)}" 
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python manage.py makemigrations --check --dry-run
 .venv/bin/python -m pytest "$@"
