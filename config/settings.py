@@ -155,6 +155,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "registry.api.ordering.StrictOrderingFilter",
     ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.StrictLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
@@ -179,6 +180,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CodeStatusEnum": "registry.models.choices.CodeStatus",
+        "CodeKindEnum": "registry.models.choices.CodeKind",
+        "CooperativeStatusEnum": "registry.models.choices.CooperativeStatus",
+        "ChangeSourceEnum": "registry.models.choices.ChangeSource",
+        "CheckedKindEnum": ["area_code", "packing_house"],
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -11,8 +11,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.drainage import set_override
 
 from registry.text import fold
 
@@ -74,7 +73,6 @@ class KeysField(forms.Field):
         return list({found[v].pk: found[v] for v in wanted}.values())
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class KeysFilter(django_filters.Filter):
     """Filter on records named by natural key, e.g. ``KeysFilter(queryset=Market.objects.all(),
     keys=["code"], field_name="market")``."""
@@ -83,9 +81,18 @@ class KeysFilter(django_filters.Filter):
 
     def __init__(self, *args, lookup_expr="in", **kwargs):
         super().__init__(*args, lookup_expr=lookup_expr, **kwargs)
+        # The OpenAPI schema: an array of strings, with this filter's own description.
+        set_override(
+            self,
+            "field",
+            {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": kwargs.get("help_text") or kwargs.get("label") or "",
+            },
+        )
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class ChoicesFilter(django_filters.MultipleChoiceFilter):
     """Several choices, repeated or comma-separated, meaning OR."""
 
@@ -94,7 +101,26 @@ class ChoicesFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-@extend_schema_field(OpenApiTypes.STR)
+class BooleanField(forms.Field):
+    """``true``/``false`` (or 1/0, yes/no); anything else is an error, not "no filter"."""
+
+    TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+
+    def clean(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValidationError(f"'{value}' is not a boolean: use true or false.")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = BooleanField
+
+
 class SearchFilter(django_filters.CharFilter):
     """Case- and diacritic-insensitive search over a record's folded ``search_text``: every
     word must appear (``chieng khoong`` finds "Chiềng Khoong")."""

@@ -6,7 +6,13 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from registry import rules
-from registry.filtering import ChoicesFilter, KeysFilter, SearchFilter, upper
+from registry.filtering import (
+    ChoicesFilter,
+    KeysFilter,
+    SearchFilter,
+    StrictBooleanFilter,
+    upper,
+)
 from registry.models import (
     AreaCode,
     CertificateValidity,
@@ -219,7 +225,7 @@ class CooperativeFilterSet(django_filters.FilterSet):
     province = province_filter("commune__province")
     commune = commune_filter("commune")
     status = ChoicesFilter(choices=CooperativeStatus.choices, label=_("status"))
-    has_trademark = django_filters.BooleanFilter(
+    has_trademark = StrictBooleanFilter(
         method="filter_has_trademark",
         label=_("has trademark right"),
         help_text=_("true: holds at least one certification-trademark right."),

@@ -37,3 +37,13 @@ def data_entry(user_in_role):
 @pytest.fixture
 def staff(user_in_role):
     return user_in_role(roles.STAFF)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The API's rate limits count in the cache; each test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,413 @@
+"""API representations. Reads nest what an exporter needs to see; writes take natural keys
+(crop slug, tax code, commune code) as a person would type them."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from registry import rules
+from registry.models import (
+    AreaCode,
+    CertificationBody,
+    ChangeSource,
+    CodeStatus,
+    Commune,
+    Cooperative,
+    Crop,
+    Market,
+    PackingHouse,
+    Province,
+    TrademarkRight,
+    VietGAPCertificate,
+)
+
+
+class ModelCleanMixin:
+    """Run the model's own ``clean()`` so the API refuses what the admin refuses."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = self.Meta.model(**{**self._current_values(), **attrs})
+        try:
+            instance.clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        return attrs
+
+    def _current_values(self):
+        if self.instance is None:
+            return {}
+        return {
+            field.name: getattr(self.instance, field.name)
+            for field in self.Meta.model._meta.concrete_fields
+        }
+
+
+# --- Reference data --------------------------------------------------------------------------
+
+
+class ProvinceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Province
+        fields = ["code", "name", "division_type"]
+
+
+class CommuneSerializer(serializers.ModelSerializer):
+    province = ProvinceSerializer(read_only=True)
+
+    class Meta:
+        model = Commune
+        fields = ["code", "name", "division_type", "province"]
+
+
+class CropSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Crop
+        fields = ["id", "slug", "name_vi", "name_en", "scientific_name"]
+
+
+class MarketSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Market
+        fields = [
+            "code",
+            "name_vi",
+            "name_en",
+            "authority",
+            "requirements",
+            "area_code_pattern",
+            "packing_house_code_pattern",
+        ]
+
+
+class PlaceSerializer(serializers.Serializer):
+    """Where a record is: the current (2025) commune and province, and the names as issued."""
+
+    province = ProvinceSerializer(source="commune.province")
+    commune = serializers.SerializerMethodField()
+    legacy_location = serializers.CharField()
+
+    def get_commune(self, obj) -> dict:
+        return {"code": obj.commune.code, "name": obj.commune.name}
+
+
+class CooperativeRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Cooperative
+        fields = ["tax_code", "name"]
+
+
+# --- Cooperatives ----------------------------------------------------------------------------
+
+
+class TrademarkRightSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrademarkRight
+        fields = ["mark", "decision_number", "granted_on"]
+
+
+class CooperativeSerializer(serializers.ModelSerializer):
+    place = PlaceSerializer(source="*", read_only=True)
+    trademark_rights = TrademarkRightSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Cooperative
+        fields = [
+            "tax_code",
+            "name",
+            "status",
+            "address",
+            "place",
+            "representative",
+            "phone",
+            "email",
+            "member_households",
+            "established_on",
+            "trademark_rights",
+            "updated_at",
+        ]
+
+
+class CooperativeWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
+
+    class Meta:
+        model = Cooperative
+        fields = [
+            "tax_code",
+            "name",
+            "status",
+            "address",
+            "commune",
+            "legacy_location",
+            "representative",
+            "phone",
+            "email",
+            "member_households",
+            "established_on",
+        ]
+
+
+# --- Certificates ----------------------------------------------------------------------------
+
+
+class CertificationBodySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CertificationBody
+        fields = ["code", "name"]
+
+
+class CertificateSummarySerializer(serializers.ModelSerializer):
+    body = CertificationBodySerializer(read_only=True)
+    validity = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VietGAPCertificate
+        fields = ["id", "number", "body", "issued_on", "expires_on", "revoked_on", "validity"]
+
+    def get_validity(self, obj) -> str:
+        return rules.certificate_validity(obj)
+
+
+class CertificateSerializer(CertificateSummarySerializer):
+    cooperative = CooperativeRefSerializer(read_only=True)
+    crop = CropSerializer(read_only=True)
+    place = PlaceSerializer(source="*", read_only=True)
+
+    class Meta(CertificateSummarySerializer.Meta):
+        fields = [
+            "id",
+            "number",
+            "standard",
+            "body",
+            "cooperative",
+            "crop",
+            "area_ha",
+            "expected_yield_tonnes",
+            "place",
+            "issued_on",
+            "expires_on",
+            "revoked_on",
+            "revocation_reason",
+            "validity",
+            "updated_at",
+        ]
+
+    standard = serializers.SerializerMethodField()
+
+    def get_standard(self, obj) -> str:
+        return "VietGAP (TCVN 11892-1:2017)"
+
+
+class CertificateWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    body = serializers.SlugRelatedField(slug_field="code", queryset=CertificationBody.objects.all())
+    cooperative = serializers.SlugRelatedField(
+        slug_field="tax_code", queryset=Cooperative.objects.all()
+    )
+    crop = serializers.SlugRelatedField(slug_field="slug", queryset=Crop.objects.all())
+    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
+
+    class Meta:
+        model = VietGAPCertificate
+        fields = [
+            "number",
+            "body",
+            "cooperative",
+            "crop",
+            "area_ha",
+            "expected_yield_tonnes",
+            "commune",
+            "legacy_location",
+            "issued_on",
+            "expires_on",
+            "revoked_on",
+            "revocation_reason",
+        ]
+
+
+# --- Codes -----------------------------------------------------------------------------------
+
+
+class MarketStatusSerializer(serializers.Serializer):
+    market = serializers.CharField(source="market.code")
+    status = serializers.ChoiceField(choices=CodeStatus.choices)
+    since = serializers.DateField()
+    reason = serializers.CharField()
+
+
+class AreaCodeSerializer(serializers.ModelSerializer):
+    crop = CropSerializer(read_only=True)
+    cooperative = CooperativeRefSerializer(read_only=True)
+    certificate = CertificateSummarySerializer(read_only=True)
+    place = PlaceSerializer(source="*", read_only=True)
+    markets = MarketStatusSerializer(source="market_statuses", many=True, read_only=True)
+
+    class Meta:
+        model = AreaCode
+        fields = [
+            "code",
+            "kind",
+            "crop",
+            "variety",
+            "cooperative",
+            "certificate",
+            "area_ha",
+            "households",
+            "average_yield_tonnes",
+            "place",
+            "latitude",
+            "longitude",
+            "issued_on",
+            "markets",
+            "updated_at",
+        ]
+
+
+class AreaCodeWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    crop = serializers.SlugRelatedField(slug_field="slug", queryset=Crop.objects.all())
+    cooperative = serializers.SlugRelatedField(
+        slug_field="tax_code", queryset=Cooperative.objects.all()
+    )
+    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
+    certificate = serializers.PrimaryKeyRelatedField(
+        queryset=VietGAPCertificate.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = AreaCode
+        fields = [
+            "code",
+            "kind",
+            "crop",
+            "variety",
+            "cooperative",
+            "certificate",
+            "area_ha",
+            "households",
+            "average_yield_tonnes",
+            "commune",
+            "legacy_location",
+            "latitude",
+            "longitude",
+            "issued_on",
+            "notes",
+        ]
+        extra_kwargs = {"code": {"validators": []}}  # uniqueness is checked on the normalised code
+
+    def validate_code(self, value):
+        if self.instance is not None and rules.normalise_code(value) != self.instance.code:
+            raise serializers.ValidationError("A code's letters never change once issued.")
+        return rules.normalise_code(value)
+
+
+class PackingHouseSerializer(serializers.ModelSerializer):
+    place = PlaceSerializer(source="*", read_only=True)
+    cooperative = CooperativeRefSerializer(read_only=True)
+    markets = MarketStatusSerializer(source="market_statuses", many=True, read_only=True)
+
+    class Meta:
+        model = PackingHouse
+        fields = [
+            "code",
+            "name",
+            "operator",
+            "address",
+            "cooperative",
+            "place",
+            "issued_on",
+            "markets",
+            "updated_at",
+        ]
+
+
+class PackingHouseWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
+    cooperative = serializers.SlugRelatedField(
+        slug_field="tax_code", queryset=Cooperative.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = PackingHouse
+        fields = [
+            "code",
+            "name",
+            "operator",
+            "address",
+            "cooperative",
+            "commune",
+            "legacy_location",
+            "issued_on",
+            "notes",
+        ]
+        extra_kwargs = {"code": {"validators": []}}
+
+    def validate_code(self, value):
+        if self.instance is not None and rules.normalise_code(value) != self.instance.code:
+            raise serializers.ValidationError("A code's letters never change once issued.")
+        return rules.normalise_code(value)
+
+
+# --- Bulk check and status changes -----------------------------------------------------------
+
+
+class MarketField(serializers.SlugRelatedField):
+    """A market by its code, in any case."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Market.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(str(data).strip().upper())
+
+
+class CodeCheckRequestSerializer(serializers.Serializer):
+    market = MarketField()
+    date = serializers.DateField(required=False, help_text="Default: today (Asia/Ho_Chi_Minh).")
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=60, trim_whitespace=True),
+        min_length=1,
+        max_length=1000,
+        help_text="Growing-area or packing-house codes, in any case; up to 1000.",
+    )
+
+
+class CodeCheckResultSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The code as sent.")
+    exists = serializers.BooleanField()
+    kind = serializers.ChoiceField(
+        choices=["area_code", "packing_house"], allow_null=True, help_text="What the code is."
+    )
+    valid = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=CodeStatus.choices, allow_null=True)
+    status_since = serializers.DateField(allow_null=True)
+    reason = serializers.CharField(help_text="Why the code is not valid; empty when it is.")
+
+
+class CodeCheckResponseSerializer(serializers.Serializer):
+    market = serializers.CharField()
+    date = serializers.DateField()
+    results = CodeCheckResultSerializer(many=True)
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    market = serializers.CharField(source="market.code", read_only=True)
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.ChoiceField(choices=CodeStatus.choices, read_only=True)
+    effective_on = serializers.DateField(read_only=True)
+    reason = serializers.CharField(read_only=True)
+    source = serializers.ChoiceField(choices=ChangeSource.choices, read_only=True)
+    reference = serializers.CharField(read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", default=None, read_only=True)
+    recorded_at = serializers.DateTimeField(read_only=True)
+
+
+class StatusChangeRequestSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=CodeStatus.choices)
+    markets = serializers.ListField(
+        child=MarketField(),
+        required=False,
+        help_text="Market codes; leave out to change every market the code has a status for.",
+    )
+    effective_on = serializers.DateField(required=False, help_text="Default: today.")
+    reason = serializers.CharField()
+    source = serializers.ChoiceField(choices=ChangeSource.choices)
+    reference = serializers.CharField(required=False, allow_blank=True, default="")
