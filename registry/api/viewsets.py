@@ -6,6 +6,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from registry.api.history import HistoryMixin
+
 
 class ReadOnlyRegistryViewSet(viewsets.ReadOnlyModelViewSet):
     """List and detail. ``normalise_lookup`` turns what a person typed into the stored key."""
@@ -22,9 +24,11 @@ class ReadOnlyRegistryViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_object()
 
 
-class RegistryViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyRegistryViewSet):
-    """Adds create and update (with the model's Django permissions); answers with the read
-    representation of what was saved."""
+class RegistryViewSet(
+    HistoryMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyRegistryViewSet
+):
+    """Adds create and update (with the model's Django permissions), answered with the read
+    representation of what was saved, and the record's ``history/``."""
 
     write_serializer_class = None
 
