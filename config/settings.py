@@ -189,6 +189,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Spreadsheet imports ---------------------------------------------------------------------
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {

@@ -267,25 +267,15 @@ def change_status(
             raise TransitionError(
                 {"markets": _("%(code)s has no market yet; name one.") % {"code": subject.code}}
             )
-    errors = []
-    for market in markets:
-        current = currents.get(market.pk)
-        from_status = current.status if current else None
-        if to_status not in ALLOWED_TRANSITIONS[from_status]:
-            errors.append(_transition_refusal(subject, market, from_status, to_status))
-        elif to_status == CodeStatus.ACTIVE and not code_matches_market(subject, market):
-            errors.append(
-                _("%(code)s does not match the code format required for %(market)s.")
-                % {"code": subject.code, "market": market.code}
+    errors = [
+        problem
+        for market in markets
+        if (
+            problem := transition_problem(
+                subject, market, currents.get(market.pk), to_status, effective_on
             )
-        elif current and effective_on < current.since:
-            errors.append(
-                _(
-                    "%(code)s changed status for %(market)s on %(since)s; a new change cannot "
-                    "take effect before that."
-                )
-                % {"code": subject.code, "market": market.code, "since": current.since}
-            )
+        )
+    ]
     if errors:
         raise TransitionError({"to_status": errors})
 
@@ -312,6 +302,25 @@ def change_status(
         )
     type(subject).objects.filter(pk=subject.pk).update(updated_at=timezone.now())
     return recorded
+
+
+def transition_problem(subject, market: Market, current, to_status: str, effective_on: date):
+    """Why ``subject`` may not move to ``to_status`` for ``market`` (``current`` is its current
+    status row for that market, or None), or ``None`` when it may."""
+    from_status = current.status if current else None
+    if to_status not in ALLOWED_TRANSITIONS[from_status]:
+        return _transition_refusal(subject, market, from_status, to_status)
+    if to_status == CodeStatus.ACTIVE and not code_matches_market(subject, market):
+        return _("%(code)s does not match the code format required for %(market)s.") % {
+            "code": subject.code,
+            "market": market.code,
+        }
+    if current and effective_on < current.since:
+        return _(
+            "%(code)s changed status for %(market)s on %(since)s; a new change cannot "
+            "take effect before that."
+        ) % {"code": subject.code, "market": market.code, "since": current.since}
+    return None
 
 
 def _transition_refusal(subject, market, from_status, to_status) -> str:

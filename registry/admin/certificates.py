@@ -4,11 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from registry import rules
 from registry.admin.filters import CERTIFICATE_FILTERS
 from registry.admin.mixins import RegistryAdmin
+from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.models import CertificateValidity, VietGAPCertificate
 
 
 @admin.register(VietGAPCertificate)
-class VietGAPCertificateAdmin(RegistryAdmin):
+class VietGAPCertificateAdmin(SpreadsheetAdminMixin, RegistryAdmin):
     list_display = (
         "number",
         "body",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from registry import rules
 from registry.admin.filters import AREA_CODE_FILTERS, PACKING_HOUSE_FILTERS
 from registry.admin.mixins import NeverDeletedAdmin, ReadOnlyInline
+from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.admin.status_actions import StatusActionsMixin
 from registry.models import (
     AreaCode,
@@ -69,7 +70,7 @@ class CodeAdmin(StatusActionsMixin, NeverDeletedAdmin):
 
 
 @admin.register(AreaCode)
-class AreaCodeAdmin(CodeAdmin):
+class AreaCodeAdmin(SpreadsheetAdminMixin, CodeAdmin):
     list_display = (
         "code",
         "kind",
@@ -114,7 +115,7 @@ class AreaCodeAdmin(CodeAdmin):
 
 
 @admin.register(PackingHouse)
-class PackingHouseAdmin(CodeAdmin):
+class PackingHouseAdmin(SpreadsheetAdminMixin, CodeAdmin):
     list_display = ("code", "name", "operator", "commune", "market_summary", "issued_on")
     list_filter = PACKING_HOUSE_FILTERS
     list_select_related = ("commune",)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.admin.filters import COOPERATIVE_FILTERS
 from registry.admin.mixins import ReadOnlyInline, RegistryAdmin
+from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.models import AreaCode, Cooperative, TrademarkRight, VietGAPCertificate
 
 
@@ -25,7 +26,7 @@ class AreaCodeInline(ReadOnlyInline):
 
 
 @admin.register(Cooperative)
-class CooperativeAdmin(RegistryAdmin):
+class CooperativeAdmin(SpreadsheetAdminMixin, RegistryAdmin):
     list_display = (
         "name",
         "tax_code",

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from registry import rules
 from registry.api import serializers as s
+from registry.api.csv import CSVDownloadMixin
 from registry.api.status import StatusChangesMixin
 from registry.api.viewsets import ReadOnlyRegistryViewSet, RegistryViewSet, documented
 from registry.filters import (
@@ -37,7 +38,7 @@ def with_market_statuses(model):
 
 
 @documented(s.AreaCodeSerializer, s.AreaCodeWriteSerializer)
-class AreaCodeViewSet(StatusChangesMixin, RegistryViewSet):
+class AreaCodeViewSet(CSVDownloadMixin, StatusChangesMixin, RegistryViewSet):
     """Growing-area codes (mã số vùng trồng), looked up by code in any case."""
 
     queryset = AreaCode.objects.select_related(
@@ -83,7 +84,7 @@ class AreaCodeViewSet(StatusChangesMixin, RegistryViewSet):
 
 
 @documented(s.PackingHouseSerializer, s.PackingHouseWriteSerializer)
-class PackingHouseViewSet(StatusChangesMixin, RegistryViewSet):
+class PackingHouseViewSet(CSVDownloadMixin, StatusChangesMixin, RegistryViewSet):
     """Packing houses (mã số cơ sở đóng gói), looked up by code in any case."""
 
     queryset = PackingHouse.objects.select_related(
@@ -99,7 +100,7 @@ class PackingHouseViewSet(StatusChangesMixin, RegistryViewSet):
 
 
 @documented(s.CooperativeSerializer, s.CooperativeWriteSerializer)
-class CooperativeViewSet(RegistryViewSet):
+class CooperativeViewSet(CSVDownloadMixin, RegistryViewSet):
     """Cooperatives, looked up by tax code (``0123456789`` or ``0123456789-001``)."""
 
     queryset = Cooperative.objects.select_related("commune__province").prefetch_related(
@@ -115,7 +116,7 @@ class CooperativeViewSet(RegistryViewSet):
 
 
 @documented(s.CertificateSerializer, s.CertificateWriteSerializer)
-class CertificateViewSet(RegistryViewSet):
+class CertificateViewSet(CSVDownloadMixin, RegistryViewSet):
     """VietGAP certificates (numbers are unique per certification body, so looked up by id)."""
 
     queryset = VietGAPCertificate.objects.select_related(

@@ -1,0 +1,65 @@
+"""``manage.py export_csv area-codes --market AU --crop longan --output file.csv``: the same
+download as the API's ``?format=csv``, for scheduled jobs. Every FilterSet parameter is an
+option (repeat it or separate values with commas)."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from registry import exports
+from registry.filters import (
+    AreaCodeFilterSet,
+    CertificateFilterSet,
+    CooperativeFilterSet,
+    PackingHouseFilterSet,
+)
+from registry.tables import TABLES
+
+FILTERSETS = {
+    "area-codes": AreaCodeFilterSet,
+    "packing-houses": PackingHouseFilterSet,
+    "cooperatives": CooperativeFilterSet,
+    "vietgap-certificates": CertificateFilterSet,
+}
+ALL_FILTERS = sorted({name for fs in FILTERSETS.values() for name in fs.base_filters})
+
+
+class Command(BaseCommand):
+    help = "Write a listing as CSV (UTF-8 with BOM), filtered like the API."
+
+    def add_arguments(self, parser):
+        parser.add_argument("resource", choices=sorted(FILTERSETS))
+        parser.add_argument("--output", "-o", help="File to write (default: standard output).")
+        parser.add_argument("--lang", default="vi", help="Header language: vi (default) or en.")
+        for name in ALL_FILTERS:
+            parser.add_argument(f"--{name.replace('_', '-')}", dest=name, action="append")
+
+    def handle(self, *args, resource, output=None, lang="vi", **options):
+        filterset_class = FILTERSETS[resource]
+        data = {}
+        for name in ALL_FILTERS:
+            if options.get(name):
+                if name not in filterset_class.base_filters:
+                    raise CommandError(f"--{name.replace('_', '-')} does not apply to {resource}.")
+                data[name] = ",".join(options[name])
+        table = TABLES[resource]
+        filterset = filterset_class(data, queryset=table.model.objects.all())
+        if not filterset.is_valid():
+            problems = "; ".join(f"--{k}: {' '.join(v)}" for k, v in filterset.errors.items())
+            raise CommandError(problems)
+        lines = exports.csv_lines(table, filterset.qs, lang)
+        count = -1  # the header line
+        with open(output, "w", encoding="utf-8", newline="") if output else _stdout() as out:
+            for line in lines:
+                out.write(line)
+                count += 1
+        if output:
+            self.stderr.write(f"{count} rows written to {output}")
+
+
+class _stdout:
+    def __enter__(self):
+        return sys.stdout
+
+    def __exit__(self, *exc):
+        sys.stdout.flush()

@@ -1,0 +1,143 @@
+"""The columns of each downloadable and importable listing, defined once.
+
+A CSV download writes these columns (headers in the reader's language); an import reads them
+back (headers in Vietnamese, English or as keys), so a downloaded file imports unchanged.
+Columns without an import ``key`` in the import resource are for reading only.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Model
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import AreaCode, Cooperative, Market, PackingHouse, VietGAPCertificate
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: object
+    path: str | None = None  # the values_list() path; None for computed columns
+
+
+@dataclass(frozen=True)
+class Table:
+    resource: str
+    model: type[Model]
+    columns: list[Column]
+    #: codes get one "status XX" column per market and an "active markets" column
+    per_market: bool = False
+    #: extra values_list() paths needed by computed columns
+    extra_paths: list[str] = field(default_factory=list)
+
+    def market_columns(self, markets: list[Market]) -> list[Column]:
+        if not self.per_market:
+            return []
+        return [Column("active_markets", _("active markets"))] + [
+            Column(f"status_{market.code}", StatusLabel(market.code)) for market in markets
+        ]
+
+
+class StatusLabel:
+    """ "status AU" in the active language, evaluated when the header is written."""
+
+    def __init__(self, market_code: str):
+        self.market_code = market_code
+
+    def __str__(self) -> str:
+        return f"{gettext('status')} {self.market_code}"
+
+
+PLACE = [
+    Column("province", _("province"), "commune__province__name"),
+    Column("commune", _("commune code"), "commune_id"),
+    Column("commune_name", _("commune"), "commune__name"),
+    Column("legacy_location", _("location as issued (before July 2025)"), "legacy_location"),
+]
+
+AREA_CODES = Table(
+    "area-codes",
+    AreaCode,
+    [
+        Column("code", _("code"), "code"),
+        Column("kind", _("kind"), "kind"),
+        Column("crop", _("crop"), "crop__name_vi"),
+        Column("variety", _("variety"), "variety"),
+        Column("cooperative", _("tax code"), "cooperative__tax_code"),
+        Column("cooperative_name", _("cooperative"), "cooperative__name"),
+        Column("certificate", _("certificate number"), "certificate__number"),
+        Column("certificate_validity", _("certificate validity")),
+        Column("area_ha", _("area (ha)"), "area_ha"),
+        Column("households", _("farming households"), "households"),
+        Column("average_yield_tonnes", _("average yield (tonnes/year)"), "average_yield_tonnes"),
+        *PLACE,
+        Column("latitude", _("latitude"), "latitude"),
+        Column("longitude", _("longitude"), "longitude"),
+        Column("issued_on", _("issue date"), "issued_on"),
+        Column("updated_at", _("updated at"), "updated_at"),
+    ],
+    per_market=True,
+    extra_paths=["certificate__expires_on", "certificate__revoked_on"],
+)
+
+PACKING_HOUSES = Table(
+    "packing-houses",
+    PackingHouse,
+    [
+        Column("code", _("code"), "code"),
+        Column("name", _("name"), "name"),
+        Column("operator", _("operator"), "operator"),
+        Column("address", _("address"), "address"),
+        Column("cooperative", _("tax code"), "cooperative__tax_code"),
+        *PLACE,
+        Column("issued_on", _("issue date"), "issued_on"),
+        Column("updated_at", _("updated at"), "updated_at"),
+    ],
+    per_market=True,
+)
+
+COOPERATIVES = Table(
+    "cooperatives",
+    Cooperative,
+    [
+        Column("tax_code", _("tax code"), "tax_code"),
+        Column("name", _("name"), "name"),
+        Column("status", _("status"), "status"),
+        Column("address", _("address"), "address"),
+        *PLACE,
+        Column("representative", _("legal representative"), "representative"),
+        Column("phone", _("phone"), "phone"),
+        Column("email", _("email"), "email"),
+        Column("member_households", _("member households"), "member_households"),
+        Column("established_on", _("date established"), "established_on"),
+        Column("trademarks", _("trademark rights")),
+        Column("updated_at", _("updated at"), "updated_at"),
+    ],
+)
+
+CERTIFICATES = Table(
+    "vietgap-certificates",
+    VietGAPCertificate,
+    [
+        Column("body", _("designation code"), "body__code"),
+        Column("number", _("certificate number"), "number"),
+        Column("cooperative", _("tax code"), "cooperative__tax_code"),
+        Column("cooperative_name", _("cooperative"), "cooperative__name"),
+        Column("crop", _("crop"), "crop__name_vi"),
+        Column("area_ha", _("area (ha)"), "area_ha"),
+        Column("expected_yield_tonnes", _("expected yield (tonnes/year)"), "expected_yield_tonnes"),
+        *PLACE,
+        Column("issued_on", _("issue date"), "issued_on"),
+        Column("expires_on", _("expiry date"), "expires_on"),
+        Column("revoked_on", _("revoked on"), "revoked_on"),
+        Column("revocation_reason", _("revocation reason"), "revocation_reason"),
+        Column("validity", _("validity")),
+        Column("updated_at", _("updated at"), "updated_at"),
+    ],
+)
+
+TABLES = {
+    table.resource: table for table in (AREA_CODES, PACKING_HOUSES, COOPERATIVES, CERTIFICATES)
+}
+TABLES_BY_MODEL = {table.model: table for table in TABLES.values()}

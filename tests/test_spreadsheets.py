@@ -1,0 +1,453 @@
+"""CSV downloads (API, admin, command) and spreadsheet imports (admin)."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from registry import exports, rules
+from registry.models import AreaCode, CodeStatus, Cooperative, PackingHouse, VietGAPCertificate
+from registry.tables import AREA_CODES
+from tests.api_world import build_world
+from tests.factories import AreaCodeFactory, CooperativeFactory, commune, set_status
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1"
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+@pytest.fixture
+def api():
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
+
+
+def body(response) -> str:
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 byte-order mark first"
+    return raw.decode("utf-8-sig")
+
+
+def rows(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(body(response))))
+
+
+# --- Downloads through the API ---------------------------------------------------------------
+
+
+def test_csv_download_has_bom_headers_and_a_meaningful_name(api, world):
+    response = api.get(f"{API}/area-codes/", {"market": "AU", "crop": "longan", "format": "csv"})
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    today = rules.today().isoformat()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="area-codes_crop-longan_market-AU_{today}.csv"'
+    )
+    data = rows(response)
+    assert [r["code"] for r in data] == ["VN-SLOR-0001", "VN-SLOR-0002", "VN-SLOR-0004"]
+    first = data[0]
+    assert first["crop"] == "Nhãn"
+    assert first["commune"] == "Xã Chiềng Khoong"
+    assert first["issue date"] == "2025-07-01"
+    assert first["active markets"] == "AU; US"
+    assert (first["status AU"], first["status US"], first["status CN"]) == ("active", "active", "")
+
+
+def test_accept_header_selects_csv(world):
+    response = APIClient().get(f"{API}/cooperatives/", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200
+    text = body(response)
+    assert text.splitlines()[0].startswith("mã số thuế,tên,trạng thái")  # Vietnamese by default
+    assert "HTX Nhãn Chiềng Khoong" in text
+
+
+def test_header_language_follows_lang_parameter(world):
+    response = APIClient().get(f"{API}/cooperatives/", {"format": "csv", "lang": "en"})
+    assert body(response).splitlines()[0].startswith("tax code,name,status")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"market": "US,CN"},
+        {"status": "suspended", "market": "CN"},
+        {"valid_on": "2025-02-01", "market": "CN"},
+        {"province": "14", "crop": "longan"},
+        {"q": "chieng khoong"},
+        {"kind": "domestic"},
+        {"cooperative": "5500000002", "ordering": "-code"},
+    ],
+)
+def test_csv_honours_every_filter_like_the_json_list(api, world, params):
+    listed = [r["code"] for r in api.get(f"{API}/area-codes/", params).json()["results"]]
+    downloaded = [
+        r["code"] for r in rows(api.get(f"{API}/area-codes/", {**params, "format": "csv"}))
+    ]
+    assert downloaded == listed
+
+
+def test_csv_is_not_paginated(api, world):
+    for _ in range(60):
+        AreaCodeFactory()
+    assert len(rows(api.get(f"{API}/area-codes/", {"format": "csv", "limit": "5"}))) == 65
+
+
+def test_csv_errors_stay_json(api, world):
+    response = api.get(f"{API}/area-codes/", {"market": "ZZ", "format": "csv"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"market": ["Unknown market: ZZ."]}
+
+
+def test_other_resources_download(api, world):
+    certificates = rows(
+        api.get(f"{API}/vietgap-certificates/", {"format": "csv", "validity": "expired"})
+    )
+    assert [(r["certificate number"], r["validity"]) for r in certificates] == [
+        ("VG-EXPIRED", "expired")
+    ]
+    houses = rows(api.get(f"{API}/packing-houses/", {"format": "csv"}))
+    assert houses[0]["status CN"] == "active"
+    cooperatives = rows(api.get(f"{API}/cooperatives/", {"format": "csv", "has_trademark": "true"}))
+    assert [(r["tax code"], r["trademark rights"]) for r in cooperatives] == [
+        ("5500000001", "Nhãn Sơn La")
+    ]
+
+
+def test_formulas_are_neutralised_and_numbers_stay_numbers(api, world):
+    cooperative = CooperativeFactory(tax_code="5500000077", name='=HYPERLINK("http://x","y")')
+    for index, variety in enumerate(["+1 cmd", "-2+3", "@SUM(A1)", "Nhãn"]):
+        AreaCodeFactory(
+            code=f"VN-SLOR-07{index:02d}",
+            cooperative=cooperative,
+            variety=variety,
+            latitude=Decimal("-1.5"),
+            longitude=Decimal("-120.25"),
+        )
+    data = rows(api.get(f"{API}/area-codes/", {"format": "csv", "cooperative": "5500000077"}))
+    assert {r["cooperative"] for r in data} == {'\'=HYPERLINK("http://x","y")'}
+    assert [r["variety"] for r in data] == ["'+1 cmd", "'-2+3", "'@SUM(A1)", "Nhãn"]
+    assert {r["latitude"] for r in data} == {"-1.500000"}
+    assert {r["longitude"] for r in data} == {"-120.250000"}
+    assert {r["area (ha)"] for r in data} == {"15.00"}
+
+
+def test_escape_cell():
+    assert exports.escape_cell("=1+1") == "'=1+1"
+    assert exports.escape_cell("-") == "'-"
+    assert exports.escape_cell("\tcmd") == "'\tcmd"
+    assert exports.escape_cell("\rcmd") == "'\rcmd"
+    assert exports.escape_cell("@x") == "'@x"
+    assert exports.escape_cell(Decimal("-3.5")) == Decimal("-3.5")
+    assert exports.escape_cell(-7) == -7
+    assert exports.escape_cell(date(2026, 1, 2)) == "2026-01-02"
+    assert exports.escape_cell(None) == ""
+    assert exports.escape_cell("Chiềng Khoong") == "Chiềng Khoong"
+
+
+def test_download_streams_from_an_iterator(world):
+    for _ in range(30):
+        AreaCodeFactory()
+    with CaptureQueriesContext(connection) as queries:
+        lines = exports.csv_lines(AREA_CODES, AreaCode.objects.order_by("code"), "en")
+        header = next(lines)
+        before_rows = len(queries)
+        first_row = next(lines)
+    assert header.startswith("\ufeffcode,kind")
+    assert not isinstance(lines, list | tuple)
+    assert len(queries) > before_rows, "rows are read only when the stream is consumed"
+    assert first_row.startswith("VN-HN-01")
+
+
+def test_rows_come_from_queryset_iterator(world, monkeypatch):
+    from django.db.models.query import QuerySet
+
+    calls = []
+    original = QuerySet.iterator
+
+    def spy(self, *args, **kwargs):
+        calls.append(kwargs.get("chunk_size"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "iterator", spy)
+    list(exports.csv_lines(AREA_CODES, AreaCode.objects.all()))
+    assert calls == [exports.CHUNK]
+
+
+# --- Downloads in the admin ------------------------------------------------------------------
+
+
+def test_admin_download_is_what_the_changelist_shows(admin_client, world):
+    for _ in range(60):  # more than one changelist page
+        code = AreaCodeFactory(cooperative=world.khoong, commune=commune("04204"))
+        set_status(code, CodeStatus.ACTIVE, world.au)
+    changelist_url = reverse("admin:registry_areacode_changelist")
+    params = {"market": "AU", "q": "chieng khoong", "o": "-1"}
+    changelist = admin_client.get(changelist_url, params)
+    shown = changelist.context["cl"]
+    assert shown.result_count == 61
+    assert 'id="download-csv"' in changelist.content.decode()
+    response = admin_client.get(reverse("admin:registry_areacode_download"), params)
+    codes = [r["mã"] for r in rows(response)]
+    assert codes == [c.code for c in shown.queryset]
+    assert len(codes) == 61
+    assert codes == sorted(codes, reverse=True)
+
+
+def test_admin_download_selected_action(admin_client, world):
+    selected = [world.valid_au_us.pk, world.revoked_us.pk]
+    response = admin_client.post(
+        reverse("admin:registry_areacode_changelist"),
+        {"action": "download_selected_csv", "_selected_action": selected},
+    )
+    assert [r["mã"] for r in rows(response)] == ["VN-SLOR-0001", "VN-SLOR-0003"]
+
+
+def test_staff_may_download_but_not_import(client, staff, world):
+    client.force_login(staff)
+    response = client.get(reverse("admin:registry_cooperative_download"))
+    assert len(rows(response)) == 3
+    page = client.get(reverse("admin:registry_cooperative_changelist")).content.decode()
+    assert "import_link" not in page
+    assert client.get(reverse("admin:registry_cooperative_import")).status_code == 403
+
+
+# --- Export command --------------------------------------------------------------------------
+
+
+def test_export_command_writes_the_same_filtered_file(tmp_path, world, api):
+    output = tmp_path / "au.csv"
+    call_command(
+        "export_csv",
+        "area-codes",
+        "--market",
+        "AU",
+        "--crop",
+        "longan",
+        "--lang",
+        "en",
+        "--output",
+        str(output),
+    )
+    raw = output.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    written = [r["code"] for r in csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))]
+    listed = [
+        r["code"]
+        for r in api.get(f"{API}/area-codes/", {"market": "AU", "crop": "longan"}).json()["results"]
+    ]
+    assert written == listed
+
+
+def test_export_command_refuses_bad_filters(world):
+    with pytest.raises(CommandError, match="market"):
+        call_command("export_csv", "area-codes", "--market", "ZZ")
+    with pytest.raises(CommandError, match="does not apply"):
+        call_command("export_csv", "cooperatives", "--crop", "longan")
+
+
+# --- Imports ---------------------------------------------------------------------------------
+
+
+def import_file(client, model_name, content: bytes, name="rows.csv", file_format="0"):
+    upload = io.BytesIO(content)
+    upload.name = name
+    return client.post(
+        reverse(f"admin:registry_{model_name}_import"),
+        {"resource": "0", "format": file_format, "import_file": upload},
+    )
+
+
+def confirm(client, model_name, preview):
+    form = preview.context["confirm_form"]
+    return client.post(reverse(f"admin:registry_{model_name}_process_import"), form.initial)
+
+
+COOPERATIVES_CSV = (
+    "mã số thuế,tên,trạng thái,mã xã,địa chỉ\n"
+    "5500000101,HTX Nhãn Mới,active,04204,Bản Cát\n"
+    "5500000001,HTX Nhãn Chiềng Khoong (đổi tên),active,04204,\n"
+)
+
+
+def test_import_preview_then_confirm(admin_client, world):
+    preview = import_file(
+        admin_client, "cooperative", COOPERATIVES_CSV.replace("mã xã", "commune code").encode()
+    )
+    assert preview.status_code == 200
+    result = preview.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert [row.import_type for row in result.rows] == ["new", "update"]
+    assert not Cooperative.objects.filter(tax_code="5500000101").exists(), "preview changes nothing"
+    done = confirm(admin_client, "cooperative", preview)
+    assert done.status_code == 302
+    assert Cooperative.objects.get(tax_code="5500000101").commune_id == "04204"
+    renamed = Cooperative.objects.get(tax_code="5500000001")
+    assert renamed.name == "HTX Nhãn Chiềng Khoong (đổi tên)"
+    latest = renamed.history.latest()
+    assert latest.history_change_reason == "Spreadsheet import"
+    assert latest.history_user.username == "admin"
+
+
+def test_a_bad_row_means_nothing_is_applied(admin_client, world):
+    content = (
+        "tax code,name,status,commune code\n"
+        "5500000201,HTX Một,active,04204\n"
+        "12-34,HTX Hai,active,04204\n"
+        "5500000203,HTX Ba,active,99999\n"
+    )
+    preview = import_file(admin_client, "cooperative", content.encode())
+    result = preview.context["result"]
+    assert result.has_validation_errors()
+    invalid = {row.number: row.error.message_dict for row in result.invalid_rows}
+    assert set(invalid) == {2, 3}
+    assert "tax_code" in invalid[2]
+    assert "commune" in invalid[3] and "99999" in str(invalid[3]["commune"])
+    assert "confirm_form" not in preview.context or preview.context["confirm_form"] is None
+    assert not Cooperative.objects.filter(tax_code="5500000201").exists()
+
+
+def test_semicolon_csv_and_natural_keys(admin_client, world):
+    content = (
+        "code;kind;crop;cooperative;certificate;area (ha);commune code;issue date\n"
+        "vn-slor-0200;export;nhan;5500000001;VG-VALID;12,5;Chiềng Khoong;2026-02-01\n"
+    ).replace("12,5", "12.5")
+    preview = import_file(admin_client, "areacode", content.encode("utf-8-sig"))
+    result = preview.context["result"]
+    assert not result.has_validation_errors(), [r.error for r in result.invalid_rows]
+    confirm(admin_client, "areacode", preview)
+    code = AreaCode.objects.get(code="VN-SLOR-0200")
+    assert (code.crop.slug, code.cooperative.tax_code, code.certificate.number) == (
+        "longan",
+        "5500000001",
+        "VG-VALID",
+    )
+    assert code.commune_id == "04204"
+
+
+def test_unknown_natural_keys_are_row_errors(admin_client, world):
+    content = (
+        "code,crop,cooperative,area (ha),commune code,issue date\n"
+        "VN-SLOR-0300,durian,5500000001,10,04204,2026-01-01\n"
+    )
+    result = import_file(admin_client, "areacode", content.encode()).context["result"]
+    [row] = result.invalid_rows
+    assert "durian" in str(row.error.message_dict["crop"])
+
+
+def test_xlsx_import_keeps_vietnamese(admin_client, world):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["tax code", "name", "status", "commune code", "representative"])
+    sheet.append(["5500000401", "HTX Chiềng Khương Xanh", "active", "04222", "Lường Thị Hoa"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    preview = import_file(
+        admin_client, "cooperative", buffer.getvalue(), "rows.xlsx", file_format="1"
+    )
+    assert not preview.context["result"].has_validation_errors()
+    confirm(admin_client, "cooperative", preview)
+    saved = Cooperative.objects.get(tax_code="5500000401")
+    assert (saved.name, saved.representative) == ("HTX Chiềng Khương Xanh", "Lường Thị Hoa")
+
+
+@pytest.mark.parametrize(
+    ("model_name", "model", "url"),
+    [
+        ("areacode", AreaCode, "area-codes"),
+        ("packinghouse", PackingHouse, "packing-houses"),
+        ("cooperative", Cooperative, "cooperatives"),
+        ("vietgapcertificate", VietGAPCertificate, "vietgap-certificates"),
+    ],
+)
+def test_round_trip_changes_nothing(admin_client, world, api, model_name, model, url):
+    exported = b"".join(APIClient().get(f"{API}/{url}/", {"format": "csv"}).streaming_content)
+    history_before = model.history.count()
+    preview = import_file(admin_client, model_name, exported)
+    result = preview.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors(), [
+        (r.number, r.error) for r in result.invalid_rows
+    ]
+    assert {row.import_type for row in result.rows} == {"skip"}
+    confirm(admin_client, model_name, preview)
+    assert model.history.count() == history_before
+    again = b"".join(APIClient().get(f"{API}/{url}/", {"format": "csv"}).streaming_content)
+    assert again == exported  # nothing saved, so not even "updated at" moved
+
+
+def test_round_trip_through_python_csv_module(world):
+    text = "".join(exports.csv_lines(AREA_CODES, AreaCode.objects.all(), "vi"))
+    encoded = text.encode("utf-8")
+    decoded = list(csv.reader(io.StringIO(encoded.decode("utf-8-sig"))))
+    assert decoded[0][0] == "mã"
+    assert any("Xã Chiềng Khoong" in row for row in decoded[1:])
+
+
+def test_import_changes_statuses_through_the_rules(admin_client, world):
+    content = "code,status AU,status CN\nVN-SLOR-0002,suspended,suspended\n"
+    preview = import_file(admin_client, "areacode", content.encode())
+    assert not preview.context["result"].has_validation_errors()
+    confirm(admin_client, "areacode", preview)
+    code = AreaCode.objects.get(code="VN-SLOR-0002")
+    assert code.market_statuses.get(market__code="AU").status == "suspended"
+    change = code.status_changes.last()
+    assert (change.reason, change.recorded_by.username) == ("Spreadsheet import", "admin")
+
+
+def test_import_refuses_impossible_status_changes(admin_client, world):
+    content = "code,status US\nVN-SLOR-0003,active\n"  # revoked is final
+    result = import_file(admin_client, "areacode", content.encode()).context["result"]
+    [row] = result.invalid_rows
+    assert "final" in str(row.error.message_dict["status_US"]) or "vĩnh viễn" in str(
+        row.error.message_dict["status_US"]
+    )
+
+
+def test_data_entry_may_not_change_statuses_by_import(client, data_entry, world):
+    client.force_login(data_entry)
+    content = "code,status AU\nVN-SLOR-0002,suspended\n"
+    result = import_file(client, "areacode", content.encode()).context["result"]
+    assert result.has_validation_errors()
+    assert (
+        AreaCode.objects.get(code="VN-SLOR-0002").market_statuses.get(market__code="AU").status
+        == "active"
+    )
+
+
+@pytest.mark.parametrize(
+    "model_name", ["areacode", "packinghouse", "cooperative", "vietgapcertificate"]
+)
+def test_sample_files_are_offered_on_the_import_page(admin_client, world, model_name):
+    page = admin_client.get(reverse(f"admin:registry_{model_name}_import"))
+    assert 'id="import-sample"' in page.content.decode()
+    sample = admin_client.get(reverse(f"admin:registry_{model_name}_import_sample"))
+    assert sample.status_code == 200
+    assert sample.content.startswith(b"\xef\xbb\xbf")
+    assert len(list(csv.reader(io.StringIO(sample.content.decode("utf-8-sig"))))) == 2
+
+
+def test_the_sample_files_import_cleanly(admin_client, world):
+    for model_name in ("cooperative", "vietgapcertificate", "areacode", "packinghouse"):
+        sample = admin_client.get(reverse(f"admin:registry_{model_name}_import_sample")).content
+        preview = import_file(admin_client, model_name, sample)
+        result = preview.context["result"]
+        assert not result.has_validation_errors(), (
+            model_name,
+            [r.error for r in result.invalid_rows],
+        )
+        confirm(admin_client, model_name, preview)
+    code = AreaCode.objects.get(code="VN-SLOR-0999")
+    assert code.market_statuses.get().market.code == "AU"
