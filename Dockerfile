@@ -10,4 +10,4 @@ RUN pip install --no-cache-dir . \
 RUN useradd --system registry
 USER registry
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--threads", "8"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]

@@ -100,6 +100,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif env_bool("DATABASE_SERVER_SIDE_BINDING", True):
+    # Server-side parameters let psycopg prepare statements it sees repeatedly, so PostgreSQL
+    # plans the API's many-join queries once per connection instead of on every request.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=int(os.environ.get("PREPARE_THRESHOLD", "2"))
+    )
+    if os.environ.get("PG_OPTIONS"):
+        DATABASES["default"]["OPTIONS"]["options"] = os.environ["PG_OPTIONS"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -93,12 +93,17 @@ def expiring_window() -> timedelta:
 
 
 def certificate_validity(certificate: VietGAPCertificate, on: date | None = None) -> str:
+    return validity_of(certificate.expires_on, certificate.revoked_on, on)
+
+
+def validity_of(expires_on: date, revoked_on: date | None, on: date | None = None) -> str:
+    """Valid, expiring, expired or revoked on ``on`` (default today), from the two dates."""
     on = on or today()
-    if certificate.revoked_on and certificate.revoked_on <= on:
+    if revoked_on and revoked_on <= on:
         return CertificateValidity.REVOKED
-    if certificate.expires_on < on:
+    if expires_on < on:
         return CertificateValidity.EXPIRED
-    if certificate.expires_on <= on + expiring_window():
+    if expires_on <= on + expiring_window():
         return CertificateValidity.EXPIRING
     return CertificateValidity.VALID
 

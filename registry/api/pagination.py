@@ -3,6 +3,8 @@
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
+from registry import counting
+
 
 def _non_negative_int(request, name: str, default: int | None) -> int | None:
     raw = request.query_params.get(name)
@@ -31,3 +33,6 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
 
     def get_offset(self, request):
         return _non_negative_int(request, self.offset_query_param, 0)
+
+    def get_count(self, queryset):
+        return counting.count(queryset)

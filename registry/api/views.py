@@ -8,10 +8,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from registry import rules
+from registry.api import representations
 from registry.api import serializers as s
 from registry.api.csv import CSVDownloadMixin
 from registry.api.status import StatusChangesMixin
-from registry.api.viewsets import ReadOnlyRegistryViewSet, RegistryViewSet, documented
+from registry.api.viewsets import (
+    ReadOnlyRegistryViewSet,
+    RegistryViewSet,
+    RepresentedViewSet,
+    documented,
+)
 from registry.filters import (
     AreaCodeFilterSet,
     CertificateFilterSet,
@@ -21,13 +27,11 @@ from registry.filters import (
 )
 from registry.models import (
     AreaCode,
-    AreaCodeMarket,
     Commune,
     Cooperative,
     Crop,
     Market,
     PackingHouse,
-    PackingHouseMarket,
     Province,
     VietGAPCertificate,
 )
@@ -38,13 +42,12 @@ def with_market_statuses(model):
 
 
 @documented(s.AreaCodeSerializer, s.AreaCodeWriteSerializer)
-class AreaCodeViewSet(CSVDownloadMixin, StatusChangesMixin, RegistryViewSet):
+class AreaCodeViewSet(CSVDownloadMixin, StatusChangesMixin, RepresentedViewSet):
     """Growing-area codes (mã số vùng trồng), looked up by code in any case."""
 
-    queryset = AreaCode.objects.select_related(
-        "crop", "cooperative", "commune__province", "certificate__body"
-    ).prefetch_related(with_market_statuses(AreaCodeMarket))
+    queryset = AreaCode.objects.all()
     serializer_class = s.AreaCodeSerializer
+    representation = representations.AreaCodes
     write_serializer_class = s.AreaCodeWriteSerializer
     filterset_class = AreaCodeFilterSet
     lookup_field = "code"
@@ -84,13 +87,12 @@ class AreaCodeViewSet(CSVDownloadMixin, StatusChangesMixin, RegistryViewSet):
 
 
 @documented(s.PackingHouseSerializer, s.PackingHouseWriteSerializer)
-class PackingHouseViewSet(CSVDownloadMixin, StatusChangesMixin, RegistryViewSet):
+class PackingHouseViewSet(CSVDownloadMixin, StatusChangesMixin, RepresentedViewSet):
     """Packing houses (mã số cơ sở đóng gói), looked up by code in any case."""
 
-    queryset = PackingHouse.objects.select_related(
-        "commune__province", "cooperative"
-    ).prefetch_related(with_market_statuses(PackingHouseMarket))
+    queryset = PackingHouse.objects.all()
     serializer_class = s.PackingHouseSerializer
+    representation = representations.PackingHouses
     write_serializer_class = s.PackingHouseWriteSerializer
     filterset_class = PackingHouseFilterSet
     lookup_field = "code"

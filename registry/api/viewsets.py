@@ -2,6 +2,7 @@
 (natural keys) for input, and no DELETE anywhere: records are revoked, not removed."""
 
 from django.db import transaction
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -17,6 +18,12 @@ class ReadOnlyRegistryViewSet(viewsets.ReadOnlyModelViewSet):
     @staticmethod
     def normalise_lookup(value: str) -> str:
         return value
+
+    def filter_queryset(self, queryset):
+        # Filters and ordering apply to lists; a detail is found by its key alone.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
 
     def get_object(self):
         key = self.lookup_url_kwarg or self.lookup_field
@@ -54,6 +61,38 @@ class RegistryViewSet(
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return self._answer(serializer.save(), status.HTTP_200_OK)
+
+
+class RepresentedViewSet(RegistryViewSet):
+    """Answers with ``representation.render(rows)`` (registry.api.representations) instead of
+    the serializer: lists and details read plain rows. ``serializer_class`` still documents
+    the output in the schema."""
+
+    representation = None
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.paginate_queryset(queryset.values(*self.representation.fields))
+        rows = self.representation.complete(rows)
+        return self.get_paginated_response(self.representation.render(rows))
+
+    def _one(self, **lookup):
+        representation = self.representation
+        rows = list(
+            self.get_queryset()
+            .filter(**lookup)
+            .values(*representation.fields, *representation.joined)[:1]
+        )
+        if not rows:
+            raise Http404
+        return representation.render(rows)[0]
+
+    def retrieve(self, request, *args, **kwargs):
+        key = self.lookup_url_kwarg or self.lookup_field
+        return Response(self._one(**{self.lookup_field: self.normalise_lookup(self.kwargs[key])}))
+
+    def _answer(self, instance, status_code):
+        return Response(self._one(pk=instance.pk), status=status_code)
 
 
 def documented(read, write):

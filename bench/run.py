@@ -1,0 +1,484 @@
+#!/usr/bin/env python
+"""The benchmark suite (not tests): ``.venv/bin/python bench/run.py [--scale 100000]``.
+
+Creates a throwaway PostgreSQL database (on the server of DATABASE_URL, else 127.0.0.1:5432 as
+postgres), seeds N growing-area codes, runs each scenario several times beside its yardstick,
+prints a table of medians, ratios and PASS/FAIL against the targets, writes the same as JSON,
+and drops the database.
+"""
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+INDEX_USE = re.compile(r"(?:Index Scan using|Index Only Scan using|Bitmap Index Scan on) (\S+)")
+
+TARGETS = {
+    "csv_ratio": 0.6,
+    "csv_memory_mb": 30,
+    "lookup_ratio": 0.9,
+    "list_ratio": 1.2,
+    "list_p99_ms": 100,
+    "check_queries": 5,
+    "check_ms": 100,
+}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=100_000, help="number of area codes")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per scenario (median)")
+    parser.add_argument("--duration", type=float, default=5, help="seconds per HTTP load run")
+    parser.add_argument("--json", type=Path, help="where to write the results as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    return parser.parse_args(argv)
+
+
+# --- Database --------------------------------------------------------------------------------
+
+
+def server_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return url
+    return "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def admin_connection(url: str):
+    import psycopg
+
+    parts = urlsplit(with_database(url, "postgres"))
+    return psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+# --- Measurements ----------------------------------------------------------------------------
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def median(values):
+    return statistics.median(values) if values else 0.0
+
+
+def measure_csv(repeat: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    download, memory = [], []
+    for _ in range(repeat):
+        start_rss, peak, lines = rss_bytes(), 0, 0
+        start = time.perf_counter()
+        response = client.get("/api/v1/area-codes/", {"format": "csv"})
+        for index, chunk in enumerate(response.streaming_content):
+            lines += chunk.count(b"\n")
+            if index % 200 == 0:
+                peak = max(peak, rss_bytes())
+        elapsed = time.perf_counter() - start
+        download.append((lines - 1) / elapsed)
+        memory.append(max(peak, rss_bytes()) - start_rss)
+
+    copy_rates = []
+    sql = COPY_SQL
+    for _ in range(repeat):
+        rows = 0
+        start = time.perf_counter()
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for data in copy:
+                rows += bytes(data).count(b"\n")
+        copy_rates.append((rows - 1) / (time.perf_counter() - start))
+    return {
+        "download_rows_per_s": median(download),
+        "copy_rows_per_s": median(copy_rates),
+        "ratio": median(download) / median(copy_rates),
+        "memory_growth_mb": max(memory) / 2**20,
+        "rows": lines - 1,
+    }
+
+
+def copy_sql() -> str:
+    from registry.models import Market
+
+    markets = list(Market.objects.order_by("code"))
+    per_market = ", ".join(
+        f"max(s.status) FILTER (WHERE s.market_id = {m.pk}) AS status_{m.code.lower()}"
+        for m in markets
+    )
+    return f"""
+        COPY (
+          WITH s AS (
+            SELECT s.subject_id,
+                   string_agg(m.code, '; ' ORDER BY m.code) FILTER (WHERE s.status = 'active')
+                     AS active_markets,
+                   {per_market}
+            FROM registry_areacodemarket s JOIN registry_market m ON m.id = s.market_id
+            GROUP BY s.subject_id
+          )
+          SELECT a.code, a.kind, c.name_vi, a.variety, co.tax_code, co.name, cert.number,
+                 cert.expires_on, a.area_ha, a.households, a.average_yield_tonnes, p.name,
+                 a.commune_id, cm.name, a.legacy_location, a.latitude, a.longitude,
+                 a.issued_on, a.updated_at, s.*
+          FROM registry_areacode a
+          JOIN registry_crop c ON c.id = a.crop_id
+          JOIN registry_cooperative co ON co.id = a.cooperative_id
+          JOIN registry_commune cm ON cm.code = a.commune_id
+          JOIN registry_province p ON p.code = cm.province_id
+          LEFT JOIN registry_vietgapcertificate cert ON cert.id = a.certificate_id
+          LEFT JOIN s ON s.subject_id = a.id
+          ORDER BY a.code
+        ) TO STDOUT WITH (FORMAT csv, HEADER)
+    """
+
+
+COPY_SQL = ""
+
+
+def measure_check(repeat: int, codes: list[str]) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    body = {"market": "AU", "date": "2026-11-25", "codes": codes}
+    times, queries = [], 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.post(
+                "/api/v1/area-codes/check/", body, content_type="application/json"
+            )
+            times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, response.content[:200]
+        queries = len(captured)
+    return {"ms": median(times), "queries": queries, "codes": len(codes)}
+
+
+def measure_admin(repeat: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    times, queries = [], 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get("/admin/registry/areacode/", {"market": "AU"})
+            times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+        queries = len(captured)
+    return {"ms": median(times), "queries": queries}
+
+
+def explain() -> dict:
+    """The plans of the filters' queries, and which indexes they use."""
+    from registry import rules
+    from registry.models import AreaCode, AreaCodeMarket, Market, VietGAPCertificate
+
+    au = Market.objects.get(code="AU")
+    any_code = AreaCode.objects.order_by("id").values_list("code", flat=True)[500]
+    day = date(2026, 11, 25)
+    queries = {
+        "code look-up": AreaCode.objects.filter(code=any_code),
+        "market + status": AreaCodeMarket.objects.filter(market=au, status="suspended"),
+        "crop": AreaCode.objects.filter(crop__slug="macadamia").order_by("code")[:50],
+        "commune": AreaCode.objects.filter(commune_id="04204").order_by("code")[:50],
+        "expiry": VietGAPCertificate.objects.filter(rules.certificate_validity_q("expiring", day)),
+    }
+    plans = {}
+    for name, queryset in queries.items():
+        plan = queryset.explain()
+        indexes = sorted(set(INDEX_USE.findall(plan)))
+        plans[name] = {"indexes": indexes, "plan": plan}
+    return plans
+
+
+# --- HTTP scenarios --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_ACCESSLOG": "",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode()) from None
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def side_by_side(port, registry_paths, yardstick_paths, repeat, duration) -> dict:
+    from bench import load
+
+    load.run(port, registry_paths, 1)  # warm both up
+    load.run(port, yardstick_paths, 1)
+    runs = {"registry": [], "yardstick": []}
+    for _ in range(repeat):
+        runs["registry"].append(load.run(port, registry_paths, duration))
+        runs["yardstick"].append(load.run(port, yardstick_paths, duration))
+    result = {}
+    for side, values in runs.items():
+        result[side] = {
+            "rps": median([v["rps"] for v in values]),
+            "p50_ms": median([v["p50_ms"] for v in values]),
+            "p99_ms": median([v["p99_ms"] for v in values]),
+            "errors": sum(v["errors"] for v in values),
+            "tool": values[0]["tool"],
+        }
+    result["ratio"] = result["registry"]["rps"] / result["yardstick"]["rps"]
+    return result
+
+
+# --- Report ----------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(results: dict, targets_apply: bool) -> list[list[str]]:
+    csv_, look, lst, chk, adm = (
+        results["csv"],
+        results["lookup"],
+        results["list"],
+        results["check"],
+        results["admin"],
+    )
+    t = TARGETS
+
+    def check(ok):
+        return verdict(ok) if targets_apply else "(no target)"
+
+    return [
+        ["scenario", "registry", "yardstick", "ratio", "target", "result"],
+        [
+            "CSV of all codes (rows/s)",
+            f"{csv_['download_rows_per_s']:,.0f}",
+            f"COPY {csv_['copy_rows_per_s']:,.0f}",
+            f"{csv_['ratio']:.2f}",
+            f">= {t['csv_ratio']}x COPY",
+            check(csv_["ratio"] >= t["csv_ratio"]),
+        ],
+        [
+            "CSV memory growth (MB)",
+            f"{csv_['memory_growth_mb']:.1f}",
+            "",
+            "",
+            f"<= {t['csv_memory_mb']}",
+            check(csv_["memory_growth_mb"] <= t["csv_memory_mb"]),
+        ],
+        [
+            "Code look-up (req/s)",
+            f"{look['registry']['rps']:,.0f}",
+            f"{look['yardstick']['rps']:,.0f}",
+            f"{look['ratio']:.2f}",
+            f">= {t['lookup_ratio']}x",
+            check(look["ratio"] >= t["lookup_ratio"]),
+        ],
+        [
+            "Code look-up p50 / p99 (ms)",
+            f"{look['registry']['p50_ms']:.1f} / {look['registry']['p99_ms']:.1f}",
+            f"{look['yardstick']['p50_ms']:.1f} / {look['yardstick']['p99_ms']:.1f}",
+            "",
+            "",
+            "",
+        ],
+        [
+            "List by market+crop (req/s)",
+            f"{lst['registry']['rps']:,.0f}",
+            f"{lst['yardstick']['rps']:,.0f}",
+            f"{lst['ratio']:.2f}",
+            f">= {t['list_ratio']}x",
+            check(lst["ratio"] >= t["list_ratio"]),
+        ],
+        [
+            "List p50 / p99 (ms)",
+            f"{lst['registry']['p50_ms']:.1f} / {lst['registry']['p99_ms']:.1f}",
+            f"{lst['yardstick']['p50_ms']:.1f} / {lst['yardstick']['p99_ms']:.1f}",
+            "",
+            f"p99 < {t['list_p99_ms']}",
+            check(lst["registry"]["p99_ms"] < t["list_p99_ms"]),
+        ],
+        [
+            "Bulk check, 1000 codes (ms)",
+            f"{chk['ms']:.1f}",
+            "",
+            "",
+            f"< {t['check_ms']}",
+            check(chk["ms"] < t["check_ms"]),
+        ],
+        [
+            "Bulk check (SQL queries)",
+            str(chk["queries"]),
+            "",
+            "",
+            f"<= {t['check_queries']}",
+            check(chk["queries"] <= t["check_queries"]),
+        ],
+        ["Admin changelist, market filter (ms)", f"{adm['ms']:.1f}", "", "", "", ""],
+        ["Admin changelist (SQL queries)", str(adm["queries"]), "", "", "", ""],
+    ]
+
+
+def print_table(rows):
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        print("| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |")
+        if index == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    base = server_url()
+    name = f"vungtrong_bench_{os.getpid()}"
+    with admin_connection(base) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    os.environ.update(
+        DATABASE_URL=with_database(base, name),
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DEBUG="0",
+        API_ANON_RATE="1000000000/minute",
+        API_USER_RATE="1000000000/minute",
+        CONN_MAX_AGE="600",
+    )
+    gunicorn = None
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from bench.seed import seed
+        from registry.models import AreaCode
+
+        print(f"Benchmark: {args.scale:,} codes, {os.cpu_count()} cores, database {name}")
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        shape = seed(args.scale)
+        print(f"seeded {shape} in {time.perf_counter() - started:.1f}s", flush=True)
+
+        global COPY_SQL
+        COPY_SQL = copy_sql()
+        results = {
+            "scale": args.scale,
+            "cores": os.cpu_count(),
+            "date": date.today().isoformat(),
+            "shape": shape,
+        }
+        results["csv"] = measure_csv(max(1, min(args.repeat, 3)))
+        print("csv done", flush=True)
+        codes = list(AreaCode.objects.order_by("?").values_list("code", flat=True)[:1000])
+        results["check"] = measure_check(
+            args.repeat, [*codes[:950], *(f"VN-ZZOR-{i:04d}" for i in range(50))]
+        )
+        results["admin"] = measure_admin(args.repeat)
+        results["explain"] = explain()
+
+        port = free_port()
+        gunicorn = start_gunicorn(port)
+        results["lookup"] = side_by_side(
+            port,
+            [f"/api/v1/area-codes/{c}/" for c in codes],
+            [f"/bench/lookup/{c}/" for c in codes],
+            args.repeat,
+            args.duration,
+        )
+        print("look-up done", flush=True)
+        combos = [
+            (m, c, o)
+            for m in ("AU", "US", "CN")
+            for c in ("longan", "mango")
+            for o in range(0, 500, 50)
+        ]
+        results["list"] = side_by_side(
+            port,
+            [f"/api/v1/area-codes/?market={m}&crop={c}&offset={o}" for m, c, o in combos],
+            [f"/bench/list/?market={m}&crop={c}&offset={o}" for m, c, o in combos],
+            args.repeat,
+            args.duration,
+        )
+    finally:
+        if gunicorn is not None:
+            gunicorn.terminate()
+            gunicorn.wait(30)
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            with admin_connection(base) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    rows = report(results, targets_apply=args.scale == 100_000)
+    print()
+    print_table(rows)
+    print()
+    for query, plan in results["explain"].items():
+        print(f"EXPLAIN {query}: indexes {', '.join(plan['indexes']) or 'none (sequential scan)'}")
+        for line in plan["plan"].splitlines():
+            print(f"    {line}")
+    results["table"] = rows
+    path = args.json or ROOT / "bench" / "results" / f"bench-{results['date']}-{args.scale}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str))
+    print(f"\nresults written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""The JSON of growing-area codes and packing houses, built from plain rows.
+
+Look-ups and lists of codes are the registry's hot path, so they skip model instances and
+nested serializers. Rows are ``values()`` dicts carrying the related fields under their
+joined names (``crop__slug``...):
+
+- a detail reads them in one joined query (prepared once per connection, planned once);
+- a list page reads its own columns, then each relation with one simple query for the whole
+  page (``complete``): cheaper to plan than a seven-table join with a varying OFFSET.
+
+Market statuses come with one more query. The output is exactly that of the declarative
+``AreaCodeSerializer`` / ``PackingHouseSerializer``, which document the schema;
+``tests/test_api.py`` checks that they agree.
+"""
+
+from collections import defaultdict
+
+from rest_framework.fields import DateTimeField
+
+from registry import rules
+from registry.models import (
+    AreaCodeMarket,
+    Commune,
+    Cooperative,
+    Crop,
+    PackingHouseMarket,
+    VietGAPCertificate,
+)
+
+_datetime = DateTimeField()
+
+PLACE = (
+    "commune__name",
+    "commune__province__code",
+    "commune__province__name",
+    "commune__province__division_type",
+)
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def _date(value):
+    return None if value is None else value.isoformat()
+
+
+def _fill(rows, fk: str, relation: str, model, fields: tuple[str, ...], key="id") -> None:
+    """Copy ``fields`` of each row's related record into the row as ``relation__field``."""
+    ids = {row[fk] for row in rows if row[fk] is not None}
+    related = {r[key]: r for r in model.objects.filter(**{f"{key}__in": ids}).values(key, *fields)}
+    for row in rows:
+        found = related.get(row[fk], {})
+        for field in fields:
+            row[f"{relation}__{field}"] = found.get(field)
+
+
+def _place(row) -> dict:
+    return {
+        "province": {
+            "code": row["commune__province__code"],
+            "name": row["commune__province__name"],
+            "division_type": row["commune__province__division_type"],
+        },
+        "commune": {"code": row["commune_id"], "name": row["commune__name"]},
+        "legacy_location": row["legacy_location"],
+    }
+
+
+def _markets(status_model, rows) -> dict[int, list]:
+    markets = defaultdict(list)
+    statuses = (
+        status_model.objects.filter(subject_id__in=[r["id"] for r in rows])
+        .order_by("market__code")
+        .values_list("subject_id", "market__code", "status", "since", "reason")
+    )
+    for subject_id, market, status, since, reason in statuses:
+        markets[subject_id].append(
+            {"market": market, "status": status, "since": since.isoformat(), "reason": reason}
+        )
+    return markets
+
+
+def _cooperative(row) -> dict | None:
+    if row["cooperative_id"] is None:
+        return None
+    return {"tax_code": row["cooperative__tax_code"], "name": row["cooperative__name"]}
+
+
+class AreaCodes:
+    fields = (
+        "id",
+        "code",
+        "kind",
+        "crop_id",
+        "variety",
+        "cooperative_id",
+        "certificate_id",
+        "area_ha",
+        "households",
+        "average_yield_tonnes",
+        "commune_id",
+        "legacy_location",
+        "latitude",
+        "longitude",
+        "issued_on",
+        "updated_at",
+    )
+    crop = ("slug", "name_vi", "name_en", "scientific_name")
+    cooperative = ("tax_code", "name")
+    certificate = ("number", "issued_on", "expires_on", "revoked_on", "body__code", "body__name")
+    joined = (
+        *(f"crop__{f}" for f in crop),
+        *(f"cooperative__{f}" for f in cooperative),
+        *(f"certificate__{f}" for f in certificate),
+        *PLACE,
+    )
+
+    @classmethod
+    def complete(cls, rows: list[dict]) -> list[dict]:
+        _fill(rows, "crop_id", "crop", Crop, cls.crop)
+        _fill(rows, "cooperative_id", "cooperative", Cooperative, cls.cooperative)
+        _fill(rows, "certificate_id", "certificate", VietGAPCertificate, cls.certificate)
+        _fill(rows, "commune_id", "commune", Commune, PLACE_FIELDS, key="code")
+        return rows
+
+    @staticmethod
+    def render(rows: list[dict]) -> list[dict]:
+        markets = _markets(AreaCodeMarket, rows) if rows else {}
+        return [
+            {
+                "code": row["code"],
+                "kind": row["kind"],
+                "crop": {
+                    "id": row["crop_id"],
+                    "slug": row["crop__slug"],
+                    "name_vi": row["crop__name_vi"],
+                    "name_en": row["crop__name_en"],
+                    "scientific_name": row["crop__scientific_name"],
+                },
+                "variety": row["variety"],
+                "cooperative": _cooperative(row),
+                "certificate": _certificate(row),
+                "area_ha": _text(row["area_ha"]),
+                "households": row["households"],
+                "average_yield_tonnes": _text(row["average_yield_tonnes"]),
+                "place": _place(row),
+                "latitude": _text(row["latitude"]),
+                "longitude": _text(row["longitude"]),
+                "issued_on": _date(row["issued_on"]),
+                "markets": markets.get(row["id"], []),
+                "updated_at": _datetime.to_representation(row["updated_at"]),
+            }
+            for row in rows
+        ]
+
+
+PLACE_FIELDS = tuple(field.removeprefix("commune__") for field in PLACE)
+
+
+def _certificate(row) -> dict | None:
+    if row["certificate_id"] is None:
+        return None
+    return {
+        "id": row["certificate_id"],
+        "number": row["certificate__number"],
+        "body": {"code": row["certificate__body__code"], "name": row["certificate__body__name"]},
+        "issued_on": _date(row["certificate__issued_on"]),
+        "expires_on": _date(row["certificate__expires_on"]),
+        "revoked_on": _date(row["certificate__revoked_on"]),
+        "validity": rules.validity_of(
+            row["certificate__expires_on"], row["certificate__revoked_on"]
+        ),
+    }
+
+
+class PackingHouses:
+    fields = (
+        "id",
+        "code",
+        "name",
+        "operator",
+        "address",
+        "cooperative_id",
+        "commune_id",
+        "legacy_location",
+        "issued_on",
+        "updated_at",
+    )
+    cooperative = ("tax_code", "name")
+    joined = (*(f"cooperative__{f}" for f in cooperative), *PLACE)
+
+    @classmethod
+    def complete(cls, rows: list[dict]) -> list[dict]:
+        _fill(rows, "cooperative_id", "cooperative", Cooperative, cls.cooperative)
+        _fill(rows, "commune_id", "commune", Commune, PLACE_FIELDS, key="code")
+        return rows
+
+    @staticmethod
+    def render(rows: list[dict]) -> list[dict]:
+        markets = _markets(PackingHouseMarket, rows) if rows else {}
+        return [
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "operator": row["operator"],
+                "address": row["address"],
+                "cooperative": _cooperative(row),
+                "place": _place(row),
+                "issued_on": _date(row["issued_on"]),
+                "markets": markets.get(row["id"], []),
+                "updated_at": _datetime.to_representation(row["updated_at"]),
+            }
+            for row in rows
+        ]

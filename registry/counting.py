@@ -1,0 +1,37 @@
+"""Exact counts for paginated lists, without re-counting unchanged data.
+
+Counting a filtered list (``COUNT(*)`` over codes joined to their market statuses) is most of
+the cost of a list page at national scale. On PostgreSQL every write to a registry table bumps
+a data version (migration 0005); a count is cached under the SQL of the count query *and* the
+version read before counting, so a cached count is only used while no write has happened since.
+"""
+
+import hashlib
+
+from django.core.cache import cache
+from django.db import connections
+
+TIMEOUT = 600
+
+
+def data_version(using: str = "default") -> int | None:
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM registry_data_version WHERE id = 1")
+        return cursor.fetchone()[0]
+
+
+def count(queryset) -> int:
+    version = data_version(queryset.db)
+    if version is None:
+        return queryset.count()
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    key = f"registry:count:{version}:{digest}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = queryset.count()
+        cache.set(key, cached, TIMEOUT)
+    return cached
