@@ -47,19 +47,19 @@ class Command(BaseCommand):
         if not filterset.is_valid():
             problems = "; ".join(f"--{k}: {' '.join(v)}" for k, v in filterset.errors.items())
             raise CommandError(problems)
-        lines = exports.csv_lines(table, filterset.qs, lang)
-        count = -1  # the header line
-        with open(output, "w", encoding="utf-8", newline="") if output else _stdout() as out:
-            for line in lines:
-                out.write(line)
-                count += 1
+        chunks = exports.csv_lines(table, filterset.qs, lang)
+        rows = -1  # the header line
+        with open(output, "wb") if output else _binary_stdout() as out:
+            for chunk in chunks:
+                out.write(chunk)
+                rows += chunk.count(b"\n")
         if output:
-            self.stderr.write(f"{count} rows written to {output}")
+            self.stderr.write(f"{rows} rows written to {output}")
 
 
-class _stdout:
+class _binary_stdout:
     def __enter__(self):
-        return sys.stdout
+        return sys.stdout.buffer
 
     def __exit__(self, *exc):
-        sys.stdout.flush()
+        sys.stdout.buffer.flush()
