@@ -43,6 +43,9 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, default=5, help="seconds per HTTP load run")
     parser.add_argument("--json", type=Path, help="where to write the results as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--database", help="reuse this already seeded database (kept by --keep) instead"
+    )
     return parser.parse_args(argv)
 
 
@@ -385,10 +388,11 @@ def print_table(rows):
 def main(argv=None) -> int:
     args = parse_args(argv)
     base = server_url()
-    name = f"vungtrong_bench_{os.getpid()}"
-    with admin_connection(base) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
+    name = args.database or f"vungtrong_bench_{os.getpid()}"
+    if not args.database:
+        with admin_connection(base) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
     os.environ.update(
         DATABASE_URL=with_database(base, name),
         DJANGO_SETTINGS_MODULE="bench.settings",
@@ -409,9 +413,12 @@ def main(argv=None) -> int:
 
         print(f"Benchmark: {args.scale:,} codes, {os.cpu_count()} cores, database {name}")
         call_command("migrate", verbosity=0)
-        started = time.perf_counter()
-        shape = seed(args.scale)
-        print(f"seeded {shape} in {time.perf_counter() - started:.1f}s", flush=True)
+        if args.database:
+            shape = {"codes": AreaCode.objects.count(), "reused": args.database}
+        else:
+            started = time.perf_counter()
+            shape = seed(args.scale)
+            print(f"seeded {shape} in {time.perf_counter() - started:.1f}s", flush=True)
 
         global COPY_SQL
         COPY_SQL = copy_sql()
@@ -460,7 +467,7 @@ def main(argv=None) -> int:
         from django.db import connections
 
         connections.close_all()
-        if not args.keep:
+        if not args.keep and not args.database:
             with admin_connection(base) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

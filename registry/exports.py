@@ -25,7 +25,18 @@ from itertools import islice
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connections, models
-from django.db.models import Case, F, Func, Max, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    F,
+    FilteredRelation,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Concat, NullIf
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
@@ -158,9 +169,10 @@ def _validity_expression(prefix: str):
 
 
 def copy_queryset(table: Table, queryset: QuerySet, markets: list[Market]) -> QuerySet:
-    """The rows of the download as one query: each column an expression, per-market statuses
-    as conditional aggregates."""
-    expressions = {}
+    """The rows of the download as one query, each column an expression. A code's status for
+    a market comes from a LEFT JOIN restricted to that market (one row at most per code), so
+    the query needs no GROUP BY and PostgreSQL can stream it in the list's order."""
+    expressions, relations = {}, {}
     for index, column in enumerate(table.columns):
         name = f"c{index}"
         if column.path:
@@ -170,26 +182,45 @@ def copy_queryset(table: Table, queryset: QuerySet, markets: list[Market]) -> Qu
         elif column.key == "validity":
             expressions[name] = _validity_expression("")
         elif column.key == "trademarks":
-            expressions[name] = escaped(
-                StringAgg("trademark_rights__mark", "; ", order_by="trademark_rights__mark")
+            marks = (
+                TrademarkRight.objects.filter(cooperative=OuterRef("pk"))
+                .order_by()
+                .values("cooperative")
+                .annotate(marks=StringAgg("mark", "; ", order_by="mark"))
+                .values("marks")
             )
+            expressions[name] = escaped(Subquery(marks))
         else:
             raise ValueError(f"No SQL for column {column.key}")
     if table.per_market:
-        expressions["active_markets"] = StringAgg(
-            "market_statuses__market__code",
-            "; ",
-            filter=Q(market_statuses__status=CodeStatus.ACTIVE),
-            order_by="market_statuses__market__code",
+        for market in markets:
+            relations[f"m_{market.pk}"] = FilteredRelation(
+                "market_statuses", condition=Q(market_statuses__market_id=market.pk)
+            )
+        expressions["active_markets"] = NullIf(
+            Func(
+                Value("; "),
+                *(
+                    Case(
+                        When(**{f"m_{m.pk}__status": CodeStatus.ACTIVE}, then=Value(m.code)),
+                        default=Value(None),
+                        output_field=models.TextField(),
+                    )
+                    for m in markets
+                ),
+                function="CONCAT_WS",
+                output_field=models.TextField(),
+            ),
+            Value(""),
+            output_field=models.TextField(),
         )
         for market in markets:
-            expressions[f"status_{market.code}"] = Max(
-                "market_statuses__status", filter=Q(market_statuses__market_id=market.pk)
-            )
+            expressions[f"status_{market.code}"] = F(f"m_{market.pk}__status")
     names = list(expressions)
     return (
         queryset.select_related(None)
         .prefetch_related(None)
+        .annotate(**relations)
         .annotate(**expressions)
         .values_list(*names)
     )

@@ -42,13 +42,13 @@ class KeysField(forms.Field):
     def __init__(
         self,
         *,
-        queryset,
+        model,
         keys: Iterable[str],
         noun: str,
         normalise: Callable[[str], str] = str,
         **kwargs,
     ):
-        self.queryset = queryset
+        self.model = model
         self.keys = tuple(keys)
         self.noun = noun
         self.normalise = normalise
@@ -64,7 +64,7 @@ class KeysField(forms.Field):
             if candidates:
                 match |= Q(**{f"{key}__in": candidates})
         found = {}
-        for obj in self.queryset.filter(match) if match else []:
+        for obj in self.model._default_manager.filter(match) if match else []:
             for key in self.keys:
                 found[str(getattr(obj, key))] = obj
         unknown = [v for v in wanted if v not in found]
@@ -74,8 +74,9 @@ class KeysField(forms.Field):
 
 
 class KeysFilter(django_filters.Filter):
-    """Filter on records named by natural key, e.g. ``KeysFilter(queryset=Market.objects.all(),
-    keys=["code"], field_name="market")``."""
+    """Filter on records named by natural key, e.g. ``KeysFilter(model=Market, keys=["code"],
+    field_name="market")``. It holds the model, not a queryset: FilterSets deep-copy their
+    filters on every request, and a model copies for free."""
 
     field_class = KeysField
 

@@ -33,7 +33,7 @@ from registry.models import (
 def market_filter(**kwargs):
     kwargs.setdefault("help_text", _("Market code(s), e.g. AU or AU,US."))
     return KeysFilter(
-        queryset=Market.objects.all(),
+        model=Market,
         keys=["code"],
         normalise=upper,
         noun="market",
@@ -44,7 +44,7 @@ def market_filter(**kwargs):
 
 def crop_filter(**kwargs):
     return KeysFilter(
-        queryset=Crop.objects.all(),
+        model=Crop,
         keys=["slug", "pk"],
         normalise=str.lower,
         noun="crop",
@@ -57,7 +57,7 @@ def crop_filter(**kwargs):
 def province_filter(field_name):
     return KeysFilter(
         field_name=field_name,
-        queryset=Province.objects.all(),
+        model=Province,
         keys=["code"],
         normalise=lambda v: v.zfill(2),
         noun="province",
@@ -69,7 +69,7 @@ def province_filter(field_name):
 def commune_filter(field_name):
     return KeysFilter(
         field_name=field_name,
-        queryset=Commune.objects.all(),
+        model=Commune,
         keys=["code"],
         normalise=lambda v: v.zfill(5),
         noun="commune",
@@ -81,7 +81,7 @@ def commune_filter(field_name):
 def cooperative_filter(field_name):
     return KeysFilter(
         field_name=field_name,
-        queryset=Cooperative.objects.all(),
+        model=Cooperative,
         keys=["tax_code"],
         noun="cooperative",
         label=_("cooperative"),
@@ -183,7 +183,7 @@ class CertificateFilterSet(django_filters.FilterSet):
     crop = crop_filter(field_name="crop")
     body = KeysFilter(
         field_name="body",
-        queryset=CertificationBody.objects.all(),
+        model=CertificationBody,
         keys=["code"],
         noun="certification body",
         label=_("certification body"),

@@ -568,14 +568,15 @@ def test_unknown_api_path_is_a_json_404(api):
 
 
 def test_rate_limit_is_a_json_429(api, world, monkeypatch):
-    from rest_framework.throttling import AnonRateThrottle
+    from registry.api.throttling import AnonymousRateLimit
 
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
+    monkeypatch.setattr(AnonymousRateLimit, "THROTTLE_RATES", {"anon": "3/minute"})
     statuses = [api.get(f"{API}/markets/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     response = api.get(f"{API}/markets/")
     assert response["Content-Type"] == "application/json"
     assert "throttled" in response.json()["detail"].lower()
+    assert 0 < int(response["Retry-After"]) <= 61
 
 
 def test_server_error_under_api_is_json(client, settings):
@@ -703,3 +704,18 @@ def test_counts_are_cached_until_any_registry_write(api, world):
     with connection.cursor() as cursor:  # even a write that bypasses the ORM
         cursor.execute("DELETE FROM registry_areacodemarket WHERE subject_id = %s", [code.pk])
     assert count_queries(api, url) == (3, 1)
+
+
+@pytest.mark.parametrize("field", ["code", "pk", "cooperative_id"])
+def test_prepared_lookups_return_what_the_orm_returns(world, field):
+    from registry.api.prepared import PreparedLookup
+    from registry.api.representations import AreaCodes
+
+    def build():
+        return AreaCode.objects.order_by("code").values(*AreaCodes.fields, *AreaCodes.joined)
+
+    lookup = PreparedLookup(build, field)
+    for code in AreaCode.objects.all():
+        value = getattr(code, "pk" if field == "pk" else field)
+        assert lookup.rows(value) == list(build().filter(**{field: value}))
+    assert lookup.rows("VN-NOPE" if field == "code" else 10**9) == []

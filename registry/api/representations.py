@@ -18,6 +18,7 @@ from collections import defaultdict
 from rest_framework.fields import DateTimeField
 
 from registry import rules
+from registry.api.prepared import PreparedLookup
 from registry.models import (
     AreaCodeMarket,
     Commune,
@@ -67,16 +68,34 @@ def _place(row) -> dict:
     }
 
 
-def _markets(status_model, rows) -> dict[int, list]:
-    markets = defaultdict(list)
-    statuses = (
-        status_model.objects.filter(subject_id__in=[r["id"] for r in rows])
-        .order_by("market__code")
-        .values_list("subject_id", "market__code", "status", "since", "reason")
+STATUS_FIELDS = ("subject_id", "market__code", "status", "since", "reason")
+
+
+def _status_lookup(status_model) -> PreparedLookup:
+    return PreparedLookup(
+        lambda: status_model.objects.order_by("market__code").values(*STATUS_FIELDS),
+        "subject_id",
     )
-    for subject_id, market, status, since, reason in statuses:
-        markets[subject_id].append(
-            {"market": market, "status": status, "since": since.isoformat(), "reason": reason}
+
+
+def _markets(status_model, rows, prepared: PreparedLookup) -> dict[int, list]:
+    if len(rows) == 1:  # a detail: the same prepared query every time
+        statuses = prepared.rows(rows[0]["id"])
+    else:
+        statuses = (
+            status_model.objects.filter(subject_id__in=[r["id"] for r in rows])
+            .order_by("market__code")
+            .values(*STATUS_FIELDS)
+        )
+    markets = defaultdict(list)
+    for status in statuses:
+        markets[status["subject_id"]].append(
+            {
+                "market": status["market__code"],
+                "status": status["status"],
+                "since": status["since"].isoformat(),
+                "reason": status["reason"],
+            }
         )
     return markets
 
@@ -124,9 +143,11 @@ class AreaCodes:
         _fill(rows, "commune_id", "commune", Commune, PLACE_FIELDS, key="code")
         return rows
 
-    @staticmethod
-    def render(rows: list[dict]) -> list[dict]:
-        markets = _markets(AreaCodeMarket, rows) if rows else {}
+    statuses = _status_lookup(AreaCodeMarket)
+
+    @classmethod
+    def render(cls, rows: list[dict]) -> list[dict]:
+        markets = _markets(AreaCodeMarket, rows, cls.statuses) if rows else {}
         return [
             {
                 "code": row["code"],
@@ -196,9 +217,11 @@ class PackingHouses:
         _fill(rows, "commune_id", "commune", Commune, PLACE_FIELDS, key="code")
         return rows
 
-    @staticmethod
-    def render(rows: list[dict]) -> list[dict]:
-        markets = _markets(PackingHouseMarket, rows) if rows else {}
+    statuses = _status_lookup(PackingHouseMarket)
+
+    @classmethod
+    def render(cls, rows: list[dict]) -> list[dict]:
+        markets = _markets(PackingHouseMarket, rows, cls.statuses) if rows else {}
         return [
             {
                 "code": row["code"],

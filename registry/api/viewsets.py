@@ -8,6 +8,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from registry.api.history import HistoryMixin
+from registry.api.prepared import PreparedLookup
 
 
 class ReadOnlyRegistryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -76,23 +77,27 @@ class RepresentedViewSet(RegistryViewSet):
         rows = self.representation.complete(rows)
         return self.get_paginated_response(self.representation.render(rows))
 
-    def _one(self, **lookup):
-        representation = self.representation
-        rows = list(
-            self.get_queryset()
-            .filter(**lookup)
-            .values(*representation.fields, *representation.joined)[:1]
-        )
+    def _one(self, field: str, value):
+        lookups = type(self).__dict__.get("_prepared")
+        if lookups is None:
+            lookups = type(self)._prepared = {}
+        if field not in lookups:
+            representation, queryset = self.representation, self.get_queryset()
+            lookups[field] = PreparedLookup(
+                lambda: queryset.order_by().values(*representation.fields, *representation.joined),
+                field,
+            )
+        rows = lookups[field].rows(value)
         if not rows:
             raise Http404
-        return representation.render(rows)[0]
+        return self.representation.render(rows)[0]
 
     def retrieve(self, request, *args, **kwargs):
         key = self.lookup_url_kwarg or self.lookup_field
-        return Response(self._one(**{self.lookup_field: self.normalise_lookup(self.kwargs[key])}))
+        return Response(self._one(self.lookup_field, self.normalise_lookup(self.kwargs[key])))
 
     def _answer(self, instance, status_code):
-        return Response(self._one(pk=instance.pk), status=status_code)
+        return Response(self._one("pk", instance.pk), status=status_code)
 
 
 def documented(read, write):
