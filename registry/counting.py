@@ -7,20 +7,43 @@ version read before counting, so a cached count is only used while no write has 
 """
 
 import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.db import connections
 
 TIMEOUT = 600
 
+# Within one API request the version is read once (see ``one_version``).
+_pinned: ContextVar[dict | None] = ContextVar("registry_data_version", default=None)
+
 
 def data_version(using: str = "default") -> int | None:
+    pinned = _pinned.get()
+    if pinned is not None and using in pinned:
+        return pinned[using]
     connection = connections[using]
     if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM registry_data_version WHERE id = 1")
-        return cursor.fetchone()[0]
+        version = None
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version FROM registry_data_version WHERE id = 1")
+            version = cursor.fetchone()[0]
+    if pinned is not None:
+        pinned[using] = version
+    return version
+
+
+@contextmanager
+def one_version():
+    """Read the data version at most once in this block (one API request): its cached counts
+    and reference tables then all belong to the same state of the data."""
+    token = _pinned.set({})
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 def count(queryset) -> int:

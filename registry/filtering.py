@@ -13,7 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from drf_spectacular.drainage import set_override
 
+from registry import reference
+from registry.models import Commune, Crop, Market, Province
 from registry.text import fold
+
+#: small tables whose keys are checked from memory (registry.reference)
+REFERENCE_MODELS = (Market, Crop, Province, Commune)
 
 
 class MultiValueWidget(forms.TextInput):
@@ -58,6 +63,8 @@ class KeysField(forms.Field):
         if not value:
             return []
         wanted = [self.normalise(v) for v in value]
+        if self.model in REFERENCE_MODELS:
+            return self._from_reference(wanted)
         match = Q()
         for key in self.keys:
             candidates = [v for v in wanted if v.isdigit()] if key in ("pk", "id") else wanted
@@ -71,6 +78,20 @@ class KeysField(forms.Field):
         if unknown:
             raise ValidationError(f"Unknown {self.noun}: {', '.join(unknown)}.")
         return list({found[v].pk: found[v] for v in wanted}.values())
+
+    def _from_reference(self, wanted):
+        by_key = reference.table(
+            f"keys:{self.model._meta.label}:{','.join(self.keys)}",
+            lambda: {
+                str(getattr(obj, key)): obj
+                for obj in self.model._default_manager.all()
+                for key in self.keys
+            },
+        )
+        unknown = [v for v in wanted if v not in by_key]
+        if unknown:
+            raise ValidationError(f"Unknown {self.noun}: {', '.join(unknown)}.")
+        return list({by_key[v].pk: by_key[v] for v in wanted}.values())
 
 
 class KeysFilter(django_filters.Filter):

@@ -41,9 +41,13 @@ def staff(user_in_role):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """The API's rate limits count in the cache; each test starts with none used."""
+    """Rate limits, cached counts and reference tables start empty in each test."""
     from django.core.cache import cache
 
+    from registry import reference
+
     cache.clear()
+    reference.clear()
     yield
     cache.clear()
+    reference.clear()

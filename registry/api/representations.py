@@ -17,8 +17,9 @@ from collections import defaultdict
 
 from rest_framework.fields import DateTimeField
 
-from registry import rules
+from registry import reference, rules
 from registry.api.prepared import PreparedLookup
+from registry.filtering import REFERENCE_MODELS
 from registry.models import (
     AreaCodeMarket,
     Commune,
@@ -47,9 +48,18 @@ def _date(value):
 
 
 def _fill(rows, fk: str, relation: str, model, fields: tuple[str, ...], key="id") -> None:
-    """Copy ``fields`` of each row's related record into the row as ``relation__field``."""
-    ids = {row[fk] for row in rows if row[fk] is not None}
-    related = {r[key]: r for r in model.objects.filter(**{f"{key}__in": ids}).values(key, *fields)}
+    """Copy ``fields`` of each row's related record into the row as ``relation__field``.
+    Reference tables (crops, communes) come from memory, others with one query."""
+    if model in REFERENCE_MODELS:
+        related = reference.table(
+            f"rows:{model._meta.label}:{','.join(fields)}",
+            lambda: {r[key]: r for r in model.objects.values(key, *fields)},
+        )
+    else:
+        ids = {row[fk] for row in rows if row[fk] is not None}
+        related = {
+            r[key]: r for r in model.objects.filter(**{f"{key}__in": ids}).values(key, *fields)
+        }
     for row in rows:
         found = related.get(row[fk], {})
         for field in fields:

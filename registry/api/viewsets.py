@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from registry import counting
 from registry.api.history import HistoryMixin
 from registry.api.prepared import PreparedLookup
 
@@ -19,6 +20,10 @@ class ReadOnlyRegistryViewSet(viewsets.ReadOnlyModelViewSet):
     @staticmethod
     def normalise_lookup(value: str) -> str:
         return value
+
+    def dispatch(self, request, *args, **kwargs):
+        with counting.one_version():
+            return super().dispatch(request, *args, **kwargs)
 
     def filter_queryset(self, queryset):
         # Filters and ordering apply to lists; a detail is found by its key alone.

@@ -1,9 +1,11 @@
-"""A data-version counter that PostgreSQL bumps on every write to a registry table.
+"""A data version that PostgreSQL moves on every write to a registry table.
 
 Statement-level triggers (INSERT, UPDATE, DELETE, TRUNCATE; COPY included) on every registry
-table increment one row, in the writing transaction. Readers use it to validate cached counts
-(registry.counting): a count cached under version N is only ever served while the version is
-still N, so it is exact. SQLite gets no counter and no count cache.
+table update one row, in the writing transaction, so readers see the new version exactly when
+they see the new data. The value comes from a sequence, so a rolled-back write never lets a
+later one reuse its number. What is cached under version N (counts, reference tables: see
+registry.counting and registry.reference) is only served while the version is still N, so it
+is exact. SQLite gets no version and no such caches.
 """
 
 from django.db import migrations
@@ -34,9 +36,11 @@ def create(apps, schema_editor):
         "version bigint NOT NULL)"
     )
     schema_editor.execute("INSERT INTO registry_data_version VALUES (1, 0)")
+    schema_editor.execute("CREATE SEQUENCE registry_data_version_seq")
     schema_editor.execute(
         "CREATE FUNCTION registry_bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN UPDATE registry_data_version SET version = version + 1 WHERE id = 1; "
+        "BEGIN UPDATE registry_data_version "
+        "SET version = nextval('registry_data_version_seq') WHERE id = 1; "
         "RETURN NULL; END $$"
     )
     for table in TABLES:
@@ -53,6 +57,7 @@ def drop(apps, schema_editor):
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_data_version ON {table}")
     schema_editor.execute("DROP FUNCTION IF EXISTS registry_bump_data_version()")
     schema_editor.execute("DROP TABLE IF EXISTS registry_data_version")
+    schema_editor.execute("DROP SEQUENCE IF EXISTS registry_data_version_seq")
 
 
 class Migration(migrations.Migration):
