@@ -46,6 +46,21 @@ def one_version():
         _pinned.reset(token)
 
 
+def cached(key_parts, compute):
+    """``compute()``, cached under the current data version (PostgreSQL), else just computed.
+    ``key_parts`` must name everything else the answer depends on."""
+    version = data_version()
+    if version is None:
+        return compute()
+    digest = hashlib.sha256(repr(key_parts).encode()).hexdigest()
+    key = f"registry:answer:{version}:{digest}"
+    answer = cache.get(key)
+    if answer is None:
+        answer = compute()
+        cache.set(key, answer, TIMEOUT)
+    return answer
+
+
 def count(queryset) -> int:
     version = data_version(queryset.db)
     if version is None:

@@ -719,3 +719,17 @@ def test_prepared_lookups_return_what_the_orm_returns(world, field):
         value = getattr(code, "pk" if field == "pk" else field)
         assert lookup.rows(value) == list(build().filter(**{field: value}))
     assert lookup.rows("VN-NOPE" if field == "code" else 10**9) == []
+
+
+def test_cached_list_pages_follow_every_write(api, world):
+    from django.db import connection
+
+    url = f"{API}/area-codes/?market=AU"
+    first = api.get(url).json()
+    assert api.get(url).json() == first
+    with connection.cursor() as cursor:  # a write that bypasses the ORM entirely
+        cursor.execute(
+            "UPDATE registry_areacode SET variety = 'Hương Chi' WHERE code = 'VN-SLOR-0001'"
+        )
+    rows = {r["code"]: r for r in api.get(url).json()["results"]}
+    assert rows["VN-SLOR-0001"]["variety"] == "Hương Chi"

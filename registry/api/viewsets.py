@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from registry import counting
+from registry import counting, rules
 from registry.api.history import HistoryMixin
 from registry.api.prepared import PreparedLookup
 
@@ -77,10 +77,16 @@ class RepresentedViewSet(RegistryViewSet):
     representation = None
 
     def list(self, request, *args, **kwargs):
+        # A page changes only when the data does (or the date, for certificate validity), so
+        # it is kept under the data version: exact, and served again without a query.
+        key = ("list", request.get_full_path(), rules.today().isoformat())
+        return Response(counting.cached(key, self._list_page))
+
+    def _list_page(self):
         queryset = self.filter_queryset(self.get_queryset())
         rows = self.paginate_queryset(queryset.values(*self.representation.fields))
         rows = self.representation.complete(rows)
-        return self.get_paginated_response(self.representation.render(rows))
+        return self.get_paginated_response(self.representation.render(rows)).data
 
     def _one(self, field: str, value):
         lookups = type(self).__dict__.get("_prepared")
