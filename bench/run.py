@@ -211,15 +211,19 @@ def measure_admin(repeat: int) -> dict:
 def explain() -> dict:
     """The plans of the filters' queries, and which indexes they use."""
     from registry import rules
-    from registry.models import AreaCode, AreaCodeMarket, Market, VietGAPCertificate
+    from registry.models import AreaCode, AreaCodeMarket, Crop, Market, VietGAPCertificate
 
     au = Market.objects.get(code="AU")
-    any_code = AreaCode.objects.order_by("id").values_list("code", flat=True)[500]
+    codes = AreaCode.objects.order_by("id").values_list("code", flat=True)
+    any_code = codes[min(500, codes.count() - 1)]
     day = date(2026, 11, 25)
     queries = {
         "code look-up": AreaCode.objects.filter(code=any_code),
         "market + status": AreaCodeMarket.objects.filter(market=au, status="suspended"),
-        "crop": AreaCode.objects.filter(crop__slug="macadamia").order_by("code")[:50],
+        # as the API filters: by the crop's id, resolved from its slug beforehand
+        "crop": AreaCode.objects.filter(
+            crop__in=Crop.objects.filter(slug="macadamia")[:1]
+        ).order_by("code")[:50],
         "commune": AreaCode.objects.filter(commune_id="04204").order_by("code")[:50],
         "expiry": VietGAPCertificate.objects.filter(rules.certificate_validity_q("expiring", day)),
     }
