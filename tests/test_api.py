@@ -733,3 +733,25 @@ def test_cached_list_pages_follow_every_write(api, world):
         )
     rows = {r["code"]: r for r in api.get(url).json()["results"]}
     assert rows["VN-SLOR-0001"]["variety"] == "Hương Chi"
+
+
+def test_packing_house_create_and_rename_refused(api, world):
+    api.force_authenticate(user_with("add_packinghouse", "change_packinghouse"))
+    body = {
+        "code": "vn-slph-0042",
+        "name": "Cơ sở đóng gói Mới",
+        "commune": "04168",
+        "cooperative": "5500000001",
+        "issued_on": "2026-03-01",
+    }
+    response = api.post(f"{API}/packing-houses/", body, format="json")
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["code"], data["cooperative"]["tax_code"]) == ("VN-SLPH-0042", "5500000001")
+    assert data["place"]["commune"]["code"] == "04168"
+    duplicate = api.post(f"{API}/packing-houses/", {**body, "code": "VN-SLPH-0042"}, format="json")
+    assert duplicate.status_code == 400 and "code" in duplicate.json()
+    renamed = api.patch(
+        f"{API}/packing-houses/VN-SLPH-0042/", {"code": "VN-SLPH-0043"}, format="json"
+    )
+    assert renamed.status_code == 400 and "code" in renamed.json()

@@ -262,7 +262,16 @@ class AreaCodeSerializer(serializers.ModelSerializer):
         ]
 
 
-class AreaCodeWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class CodeWriteMixin(ModelCleanMixin):
+    """Codes are stored normalised, and their letters never change once issued."""
+
+    def validate_code(self, value):
+        if self.instance is not None and rules.normalise_code(value) != self.instance.code:
+            raise serializers.ValidationError("A code's letters never change once issued.")
+        return rules.normalise_code(value)
+
+
+class AreaCodeWriteSerializer(CodeWriteMixin, serializers.ModelSerializer):
     crop = serializers.SlugRelatedField(slug_field="slug", queryset=Crop.objects.all())
     cooperative = serializers.SlugRelatedField(
         slug_field="tax_code", queryset=Cooperative.objects.all()
@@ -293,11 +302,6 @@ class AreaCodeWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
         ]
         extra_kwargs = {"code": {"validators": []}}  # uniqueness is checked on the normalised code
 
-    def validate_code(self, value):
-        if self.instance is not None and rules.normalise_code(value) != self.instance.code:
-            raise serializers.ValidationError("A code's letters never change once issued.")
-        return rules.normalise_code(value)
-
 
 class PackingHouseSerializer(serializers.ModelSerializer):
     place = PlaceSerializer(source="*", read_only=True)
@@ -319,7 +323,7 @@ class PackingHouseSerializer(serializers.ModelSerializer):
         ]
 
 
-class PackingHouseWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class PackingHouseWriteSerializer(CodeWriteMixin, serializers.ModelSerializer):
     commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
     cooperative = serializers.SlugRelatedField(
         slug_field="tax_code", queryset=Cooperative.objects.all(), required=False, allow_null=True
@@ -339,11 +343,6 @@ class PackingHouseWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "notes",
         ]
         extra_kwargs = {"code": {"validators": []}}
-
-    def validate_code(self, value):
-        if self.instance is not None and rules.normalise_code(value) != self.instance.code:
-            raise serializers.ValidationError("A code's letters never change once issued.")
-        return rules.normalise_code(value)
 
 
 # --- Bulk check and status changes -----------------------------------------------------------
