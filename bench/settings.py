@@ -1,6 +1,7 @@
 """Settings for benchmark runs: production settings plus the yardstick URLs."""
 
 import os
+import warnings
 
 os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
 
@@ -14,3 +15,6 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# No collectstatic for benchmarks, so whitenoise's "no STATIC_ROOT" warning is noise here.
+warnings.filterwarnings("ignore", message="No directory at")
