@@ -512,7 +512,7 @@ def main(argv=None) -> int:
             with admin_connection(base) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
-    rows = report(results, targets_apply=args.scale == 100_000)
+    rows = report(results, targets_apply=results["shape"]["codes"] == 100_000)
     print()
     print_table(rows)
     print()
