@@ -93,7 +93,7 @@ def median(values):
     return statistics.median(values) if values else 0.0
 
 
-def measure_csv(repeat: int) -> dict:
+def measure_csv(repeat: int, sql: str) -> dict:
     from django.db import connection
     from django.test import Client
 
@@ -112,7 +112,6 @@ def measure_csv(repeat: int) -> dict:
         memory.append(max(peak, rss_bytes()) - start_rss)
 
     copy_rates = []
-    sql = COPY_SQL
     for _ in range(repeat):
         rows = 0
         start = time.perf_counter()
@@ -161,9 +160,6 @@ def copy_sql() -> str:
           ORDER BY a.code
         ) TO STDOUT WITH (FORMAT csv, HEADER)
     """
-
-
-COPY_SQL = ""
 
 
 def measure_check(repeat: int, codes: list[str]) -> dict:
@@ -444,8 +440,6 @@ def main(argv=None) -> int:
             shape = seed(args.scale)
             print(f"seeded {shape} in {time.perf_counter() - started:.1f}s", flush=True)
 
-        global COPY_SQL
-        COPY_SQL = copy_sql()
         results = {
             "connections": args.connections,
             "scale": args.scale,
@@ -453,7 +447,7 @@ def main(argv=None) -> int:
             "date": date.today().isoformat(),
             "shape": shape,
         }
-        results["csv"] = measure_csv(max(1, min(args.repeat, 3)))
+        results["csv"] = measure_csv(max(1, min(args.repeat, 3)), copy_sql())
         print("csv done", flush=True)
         codes = list(AreaCode.objects.order_by("?").values_list("code", flat=True)[:1000])
         results["check"] = measure_check(

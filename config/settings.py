@@ -106,8 +106,6 @@ elif env_bool("DATABASE_SERVER_SIDE_BINDING", True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=int(os.environ.get("PREPARE_THRESHOLD", "2"))
     )
-    if os.environ.get("PG_OPTIONS"):
-        DATABASES["default"]["OPTIONS"]["options"] = os.environ["PG_OPTIONS"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

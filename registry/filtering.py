@@ -63,35 +63,30 @@ class KeysField(forms.Field):
         if not value:
             return []
         wanted = [self.normalise(v) for v in value]
-        if self.model in REFERENCE_MODELS:
-            return self._from_reference(wanted)
-        match = Q()
-        for key in self.keys:
-            candidates = [v for v in wanted if v.isdigit()] if key in ("pk", "id") else wanted
-            if candidates:
-                match |= Q(**{f"{key}__in": candidates})
-        found = {}
-        for obj in self.model._default_manager.filter(match) if match else []:
-            for key in self.keys:
-                found[str(getattr(obj, key))] = obj
+        found = self._reference() if self.model in REFERENCE_MODELS else self._query(wanted)
         unknown = [v for v in wanted if v not in found]
         if unknown:
             raise ValidationError(f"Unknown {self.noun}: {', '.join(unknown)}.")
         return list({found[v].pk: found[v] for v in wanted}.values())
 
-    def _from_reference(self, wanted):
-        by_key = reference.table(
+    def _by_key(self, objects) -> dict:
+        return {str(getattr(obj, key)): obj for obj in objects for key in self.keys}
+
+    def _reference(self) -> dict:
+        """Small tables: every record, from memory (registry.reference)."""
+        return reference.table(
             f"keys:{self.model._meta.label}:{','.join(self.keys)}",
-            lambda: {
-                str(getattr(obj, key)): obj
-                for obj in self.model._default_manager.all()
-                for key in self.keys
-            },
+            lambda: self._by_key(self.model._default_manager.all()),
         )
-        unknown = [v for v in wanted if v not in by_key]
-        if unknown:
-            raise ValidationError(f"Unknown {self.noun}: {', '.join(unknown)}.")
-        return list({by_key[v].pk: by_key[v] for v in wanted}.values())
+
+    def _query(self, wanted) -> dict:
+        """Other tables: the wanted records, with one query."""
+        match = Q()
+        for key in self.keys:
+            candidates = [v for v in wanted if v.isdigit()] if key in ("pk", "id") else wanted
+            if candidates:
+                match |= Q(**{f"{key}__in": candidates})
+        return self._by_key(self.model._default_manager.filter(match)) if match else {}
 
 
 class KeysFilter(django_filters.Filter):

@@ -223,15 +223,6 @@ def valid_on_q(subject_model, markets: Iterable[Market], on: date) -> Q:
     return condition
 
 
-def status_on(subject: AreaCode | PackingHouse, market: Market, on: date):
-    """The newest history entry of ``subject`` for ``market`` effective on ``on``, or None."""
-    return (
-        subject.status_changes.filter(market=market, effective_on__lte=on)
-        .order_by("-effective_on", "-id")
-        .first()
-    )
-
-
 @transaction.atomic
 def change_status(
     subject: AreaCode | PackingHouse,

@@ -1,7 +1,6 @@
 """The exporter API. Each viewset names its queryset (with the joins its serializer needs),
 serializers and FilterSet; the rules live in registry.rules."""
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -35,10 +34,6 @@ from registry.models import (
     Province,
     VietGAPCertificate,
 )
-
-
-def with_market_statuses(model):
-    return Prefetch("market_statuses", queryset=model.objects.select_related("market"))
 
 
 @documented(s.AreaCodeSerializer, s.AreaCodeWriteSerializer)
