@@ -199,13 +199,23 @@ SPECTACULAR_SETTINGS = {
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 
-# Per-process memory: rate limits, and counts and list pages kept under the data version.
-# Several servers behind a load balancer would point this at a shared cache (Redis).
+# Per-process memory. "default": rate limits. "answers": counts and list pages kept under the
+# data version (registry.answer_cache), bounded in bytes (CACHE_MAX_BYTES, default 64 MiB per
+# process) as well as in entries. Several servers behind a load balancer would point both at a
+# shared cache (Redis).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))},
-    }
+    },
+    "answers": {
+        "BACKEND": "registry.memory_cache.BoundedMemoryCache",
+        "LOCATION": "answers",
+        "OPTIONS": {
+            "MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000")),
+            "MAX_BYTES": int(os.environ.get("CACHE_MAX_BYTES", str(64 * 1024 * 1024))),
+        },
+    },
 }
 
 LOGGING = {

@@ -9,6 +9,14 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Growing-area registry")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from registry.data_version import install_after_migrate
+
+        # Every table of the app's models moves the data version, new ones included.
+        post_migrate.connect(install_after_migrate, sender=self)
+
 
 class RegistryAdminConfig(admin_apps.AdminConfig):
     """The Django admin, with the registry's own site (dashboard on the index)."""

@@ -3,7 +3,7 @@
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
-from registry import counting
+from registry import answer_cache
 
 
 def _non_negative_int(request, name: str, default: int | None) -> int | None:
@@ -34,5 +34,16 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
     def get_offset(self, request):
         return _non_negative_int(request, self.offset_query_param, 0)
 
+    def window(self, queryset, request):
+        """Like ``paginate_queryset``, but the page's rows as an unevaluated queryset, so that
+        they can be cached under their own SQL (registry.api.viewsets)."""
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        self.count = self.get_count(queryset)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        return queryset[self.offset : self.offset + self.limit]
+
     def get_count(self, queryset):
-        return counting.count(queryset)
+        return answer_cache.count(queryset)

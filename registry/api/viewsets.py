@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from registry import counting, rules
+from registry import answer_cache, data_version, rules
 from registry.api.history import HistoryMixin
 from registry.api.prepared import PreparedLookup
 
@@ -22,7 +22,7 @@ class ReadOnlyRegistryViewSet(viewsets.ReadOnlyModelViewSet):
         return value
 
     def dispatch(self, request, *args, **kwargs):
-        with counting.one_version():
+        with data_version.one_version():
             return super().dispatch(request, *args, **kwargs)
 
     def filter_queryset(self, queryset):
@@ -77,16 +77,20 @@ class RepresentedViewSet(RegistryViewSet):
     representation = None
 
     def list(self, request, *args, **kwargs):
-        # A page changes only when the data does (or the date, for certificate validity), so
-        # it is kept under the data version: exact, and served again without a query.
-        key = ("list", request.get_full_path(), rules.today().isoformat())
-        return Response(counting.cached(key, self._list_page))
+        # A page's rows change only when the data does (or the date, for certificate
+        # validity), so they are kept under the data version and the page's own SQL (built
+        # from the FilterSet's cleaned values): exact, and served again without a query. The
+        # envelope (count, next, previous) is built for each request, for its own host.
+        queryset = self.filter_queryset(self.get_queryset()).values(*self.representation.fields)
+        paginator = self.paginator
+        window = paginator.window(queryset, request)
+        key = ("page", answer_cache.query_key(window), rules.today().isoformat())
+        results = answer_cache.cached(key, lambda: self._render_page(window), using=window.db)
+        return paginator.get_paginated_response(results)
 
-    def _list_page(self):
-        queryset = self.filter_queryset(self.get_queryset())
-        rows = self.paginate_queryset(queryset.values(*self.representation.fields))
-        rows = self.representation.complete(rows)
-        return self.get_paginated_response(self.representation.render(rows)).data
+    def _render_page(self, window):
+        rows = self.representation.complete(list(window))
+        return self.representation.render(rows)
 
     def _one(self, field: str, value):
         lookups = type(self).__dict__.get("_prepared")
