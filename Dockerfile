@@ -5,8 +5,10 @@ COPY pyproject.toml README.md ./
 COPY config ./config
 COPY registry ./registry
 COPY manage.py ./
+# Static files are collected with the production storage (DEBUG off): hashed names and the
+# staticfiles.json manifest that the running server needs (tests/test_production.py runs this).
 RUN pip install --no-cache-dir . \
- && DEBUG=1 python manage.py collectstatic --noinput
+ && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 RUN useradd --system registry
 USER registry
 EXPOSE 8000

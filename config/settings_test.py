@@ -1,10 +1,14 @@
 """Settings for the test suite: the real settings, with a throwaway secret key.
 
-Everything else (database, DEBUG off, middleware) is exactly what production runs.
+Everything else (database, DEBUG off, middleware) is what production runs; only the HTTPS
+redirect is off, since the test client speaks plain HTTP.
 """
 
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+# The test client speaks plain HTTP; production redirects to HTTPS (tests/test_production.py
+# checks that with the docker-compose environment).
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from config.settings import *  # noqa: F403

@@ -113,7 +113,7 @@ def _run(*steps_per_session):
                 for step in steps:
                     step(conn)
                 conn.commit()
-        except Exception as error:  # noqa: BLE001 - reported to the test
+        except Exception as error:
             errors.append(error)
 
     for steps in steps_per_session:
@@ -179,7 +179,7 @@ def test_status_change_service_against_a_writer_that_then_locks_the_code(au):
                 time.sleep(0.5)  # the status change takes the code's lock meanwhile
                 conn.execute("SELECT id FROM registry_areacode WHERE id = %s FOR UPDATE", [code.pk])
                 conn.commit()
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             errors.append(error)
 
     thread = threading.Thread(target=importer)
@@ -208,9 +208,8 @@ def test_every_registry_table_has_the_version_trigger():
 
 
 def test_every_registry_table_moves_the_version_and_a_zero_row_statement_does_not(au):
-    from django.core.management import call_command
-
     from django.apps import apps
+    from django.core.management import call_command
 
     call_command("load_sample_data", verbosity=0)
     key_of = {
@@ -237,12 +236,16 @@ def test_the_version_moves_once_per_transaction_and_not_on_rollback(au):
     before = version()
     with other_connection() as conn:
         for _ in range(3):
-            conn.execute("UPDATE registry_areacode SET notes = notes || 'x' WHERE id = %s", [code.pk])
+            conn.execute(
+                "UPDATE registry_areacode SET notes = notes || 'x' WHERE id = %s", [code.pk]
+            )
         conn.rollback()
     assert version() == before
     with other_connection() as conn:
         for _ in range(3):
-            conn.execute("UPDATE registry_areacode SET notes = notes || 'x' WHERE id = %s", [code.pk])
+            conn.execute(
+                "UPDATE registry_areacode SET notes = notes || 'x' WHERE id = %s", [code.pk]
+            )
         assert version() == before, "nothing moves before the commit"
         conn.commit()
     after = version()

@@ -1,0 +1,196 @@
+"""The production shape, proven here since Docker does not run on these machines: the
+Dockerfile's own collect step, pages rendered with DEBUG off from what it collected, nothing
+loaded from another host, health checks, database outages, and ``check --deploy`` with the
+environment docker-compose documents."""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def dockerfile_collect_command() -> str:
+    """The shell command of the Dockerfile's RUN step that collects static files."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    for line in text.splitlines():
+        if line.startswith("RUN") and "collectstatic" in line:
+            steps = [step.strip() for step in line.removeprefix("RUN").split("&&")]
+            return next(step for step in steps if "collectstatic" in step)
+    raise AssertionError("the Dockerfile has no collectstatic step")
+
+
+def compose_environment() -> dict[str, str]:
+    """The web service's environment as docker-compose.yml documents it, with its defaults
+    (a required value gets a realistic stand-in)."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    environment = {}
+    for name, value in compose["x-web-environment"].items():
+        value = str(value)
+        value = re.sub(r"\$\{SECRET_KEY:\?[^}]*\}", "x7$Qw!" * 10, value)
+        value = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+        environment[name] = value
+    return environment
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.urls.append(value)
+
+
+def links(html: str) -> list[str]:
+    parser = Links()
+    parser.feed(html)
+    return parser.urls
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory):
+    """Run the Dockerfile's collect step as the image build runs it, into a fresh folder."""
+    static_root = tmp_path_factory.mktemp("static")
+    command = dockerfile_collect_command()
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env |= {"STATIC_ROOT": str(static_root), "PATH": f"{Path(sys.executable).parent}:{env['PATH']}"}
+    result = subprocess.run(
+        ["sh", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert (static_root / "staticfiles.json").exists(), "the production storage writes a manifest"
+    return static_root
+
+
+@pytest.fixture
+def production_static(settings, collected):
+    settings.DEBUG = False
+    settings.STATIC_ROOT = collected
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": PRODUCTION_STORAGE}}
+    return collected
+
+
+def assert_local_and_collected(html: str, static_root: Path):
+    for url in links(html):
+        parts = urlsplit(url)
+        assert not parts.netloc and parts.scheme in ("", "javascript", "mailto"), url
+        if parts.path.startswith("/static/"):
+            assert (static_root / parts.path.removeprefix("/static/")).exists(), url
+
+
+@pytest.mark.django_db
+def test_the_images_static_files_serve_the_admin_and_swagger_with_debug_off(
+    client, admin_user, production_static
+):
+    login = client.get("/admin/login/")
+    assert login.status_code == 200
+    assert re.search(r"/static/admin/css/base\.[0-9a-f]{12}\.css", login.text), "hashed names"
+    assert_local_and_collected(login.text, production_static)
+
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs.text
+    assert_local_and_collected(docs.text, production_static)
+
+    client.force_login(admin_user)
+    for url in ("/admin/", "/admin/registry/areacode/", "/admin/registry/areacode/add/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert_local_and_collected(page.text, production_static)
+
+
+def test_no_page_names_another_host(admin_client):
+    pages = ["/admin/", "/admin/registry/cooperative/", "/api/docs/", "/admin/password_change/"]
+    for url in pages:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        external = [u for u in links(response.text) if urlsplit(u).netloc]
+        assert external == [], url
+
+
+# --- Health ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {
+        "database": "ok",
+        "cache:default": "ok",
+        "cache:answers": "ok",
+    }
+
+
+@contextmanager
+def database_down():
+    """Point the default connection at nothing (a refused port, or an unopenable file)."""
+    settings_dict = connection.settings_dict
+    saved = dict(settings_dict)
+    connection.close()
+    if connection.vendor == "postgresql":
+        settings_dict["PORT"] = "1"
+        settings_dict["HOST"] = "127.0.0.1"
+    else:
+        settings_dict["NAME"] = "/nonexistent-folder/registry.sqlite3"
+    try:
+        yield
+    finally:
+        connection.close()
+        settings_dict.clear()
+        settings_dict.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_outage_is_a_503_that_says_so(client, admin_user):
+    client.force_login(admin_user)
+    with database_down():
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["database"].startswith("unreachable")
+        assert client.get("/healthz").status_code == 200, "the process itself still answers"
+
+        listed = client.get("/api/v1/area-codes/")
+        assert listed.status_code == 503
+        assert listed.json()["code"] == "database_unavailable"
+        admin = client.get("/admin/registry/areacode/")
+        assert admin.status_code == 503
+        assert admin["Content-Type"].startswith("text/plain")
+    assert client.get("/readyz").status_code == 200, "and it recovers by itself"
+
+
+# --- check --deploy -------------------------------------------------------------------------
+
+
+def test_check_deploy_passes_with_the_compose_environment():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DEBUG"))}
+    env |= compose_environment() | {"DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_dockerfile_step_is_what_this_test_runs():
+    assert shlex.split(dockerfile_collect_command())[-2:] == ["collectstatic", "--noinput"]
+    assert "DEBUG=1" not in dockerfile_collect_command()
