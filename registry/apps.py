@@ -12,10 +12,12 @@ class RegistryConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from registry import append_only
         from registry.data_version import install_after_migrate
 
         # Every table of the app's models moves the data version, new ones included.
         post_migrate.connect(install_after_migrate, sender=self)
+        post_migrate.connect(append_only.install_after_migrate, sender=self)  # history tables
 
 
 class RegistryAdminConfig(admin_apps.AdminConfig):
