@@ -166,7 +166,7 @@ REGISTRY_MIN_EXPORT_AREA_HA = float(os.environ.get("REGISTRY_MIN_EXPORT_AREA_HA"
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "registry.api.authentication.RateLimitedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -186,7 +186,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_ANON_RATE", "120/minute"),
         "user": os.environ.get("API_USER_RATE", "1200/minute"),
+        "failed_authentication": os.environ.get("API_FAILED_AUTH_RATE", "20/minute"),
     },
+    # The client address for rate limits: X-Forwarded-For is believed only for this many
+    # proxies in front of the app (0: never; the connection's own address is used).
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "registry.api.errors.json_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -218,24 +222,44 @@ SPECTACULAR_SETTINGS = {
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 
-# Per-process memory. "default": rate limits. "answers": counts and list pages kept under the
-# data version (registry.answer_cache), bounded in bytes (CACHE_MAX_BYTES, default 64 MiB per
-# process) as well as in entries. Several servers behind a load balancer would point both at a
-# shared cache (Redis).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))},
-    },
-    "answers": {
-        "BACKEND": "registry.memory_cache.BoundedMemoryCache",
-        "LOCATION": "answers",
-        "OPTIONS": {
-            "MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000")),
-            "MAX_BYTES": int(os.environ.get("CACHE_MAX_BYTES", str(64 * 1024 * 1024))),
+# --- Caches ----------------------------------------------------------------------------------
+# "default": general use; "throttle": rate-limit counters; "answers": counts and list pages kept
+# under the data version (registry.answer_cache). With REDIS_URL they are shared by every worker
+# and server (Django's RedisCache, one key prefix each); without it, each process keeps its own,
+# the answers bounded in bytes (CACHE_MAX_BYTES) as well as in entries.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"registry:{alias}",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+        for alias in ("default", "throttle", "answers")
+    }
+else:
+    _MAX_ENTRIES = int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "default",
+            "OPTIONS": {"MAX_ENTRIES": _MAX_ENTRIES},
         },
-    },
-}
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle",
+            "OPTIONS": {"MAX_ENTRIES": _MAX_ENTRIES},
+        },
+        "answers": {
+            "BACKEND": "registry.memory_cache.BoundedMemoryCache",
+            "LOCATION": "answers",
+            "OPTIONS": {
+                "MAX_ENTRIES": _MAX_ENTRIES,
+                "MAX_BYTES": int(os.environ.get("CACHE_MAX_BYTES", str(64 * 1024 * 1024))),
+            },
+        },
+    }
 
 LOGGING = {
     "version": 1,

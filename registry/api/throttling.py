@@ -2,13 +2,20 @@
 
 DRF's throttles keep the timestamp of every request in the window and rewrite that list on
 each request, so their cost grows with the allowed rate. These count requests in fixed
-windows instead: one atomic increment per request.
+windows instead: one atomic increment per request, in the ``throttle`` cache (shared by every
+worker and server when REDIS_URL is set). The client's address is DRF's ``get_ident``, which
+believes X-Forwarded-For only for ``NUM_PROXIES`` proxies (settings).
 """
 
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from django.core.cache import caches
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 
 class FixedWindowMixin:
+    @property
+    def cache(self):
+        return caches["throttle"]
+
     def allow_request(self, request, view):
         if self.rate is None:
             return True
@@ -38,3 +45,12 @@ class AnonymousRateLimit(FixedWindowMixin, AnonRateThrottle):
 
 class UserRateLimit(FixedWindowMixin, UserRateThrottle):
     """Per signed-in user; the rate is ``DEFAULT_THROTTLE_RATES['user']``."""
+
+
+class FailedAuthenticationRateLimit(FixedWindowMixin, SimpleRateThrottle):
+    """Per client address, counted only on failed authentication (registry.api.authentication)."""
+
+    scope = "failed_authentication"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
