@@ -98,9 +98,9 @@ def test_two_workers_share_one_rate_limit_through_redis():
         "GUNICORN_KEEPALIVE": "0",
     }
     env.pop("DATABASE_URL", None)  # the API root needs no database
+    command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]
-        + ["--bind", f"127.0.0.1:{port}"],
+        [*command, "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
