@@ -14,7 +14,9 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "300"))
 # Behind a reverse proxy (nginx speaks HTTP/1.0 upstream by default) connections are not
 # kept alive; set GUNICORN_KEEPALIVE (seconds) when clients connect directly.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# The app logs one line per request itself (config.request_log, with the request id), so
+# gunicorn's access log is off unless GUNICORN_ACCESSLOG names a file (or "-").
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 
 
 def post_worker_init(worker):

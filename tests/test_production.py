@@ -194,3 +194,30 @@ def test_check_deploy_passes_with_the_compose_environment():
 def test_the_dockerfile_step_is_what_this_test_runs():
     assert shlex.split(dockerfile_collect_command())[-2:] == ["collectstatic", "--noinput"]
     assert "DEBUG=1" not in dockerfile_collect_command()
+
+
+# --- One log line per request -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_one_log_line_per_request_and_the_id_in_error_bodies(client, caplog):
+    caplog.set_level("INFO", logger="registry.requests")
+    response = client.get("/api/v1/area-codes/?limit=0", HTTP_X_REQUEST_ID="proxy-id-12345")
+    assert response.status_code == 400
+    assert response["X-Request-ID"] == "proxy-id-12345"
+    assert response.json()["request_id"] == "proxy-id-12345"
+    lines = [r.getMessage() for r in caplog.records if r.name == "registry.requests"]
+    assert len(lines) == 1
+    method, path, status, duration, request_id = lines[0].split()
+    assert (method, path, status, request_id) == (
+        "GET",
+        "/api/v1/area-codes/",
+        "400",
+        "proxy-id-12345",
+    )
+    assert duration.endswith("ms")
+
+    junk = client.get("/api/v1/nothing/", HTTP_X_REQUEST_ID="<script>")
+    assert junk.status_code == 404
+    assert re.fullmatch(r"[0-9a-f]{32}", junk["X-Request-ID"]), "an unsafe id is replaced"
+    assert junk.json()["request_id"] == junk["X-Request-ID"]
