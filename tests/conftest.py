@@ -5,6 +5,54 @@ from registry import roles
 from tests.factories import UserFactory
 
 
+def _restore_migration_data() -> None:
+    """Put back what migrations 0002 (provinces, communes) and 0004 (role groups) load, where
+    a flush has removed it. Committed: called outside any test transaction."""
+    from django.apps import apps
+
+    from registry.models import Commune, Province
+    from registry.places import sync_places
+
+    if not Commune.objects.exists():
+        sync_places(Province, Commune)
+    if Group.objects.filter(name__in=roles.ROLE_NAMES).count() < len(roles.ROLE_NAMES):
+        roles.sync_role_groups(apps)
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A reused test database may have been flushed by the last ``transaction=True`` test of
+    the previous run (flush empties every table, migration data included): restore it."""
+    with django_db_blocker.unblock():
+        _restore_migration_data()
+
+
+@pytest.fixture(autouse=True)
+def _migration_data_survives_flush(request):
+    """Around a ``transaction=True`` test (pytest-django flushes the database after it):
+    restore the migration data before it runs (a previous one may have flushed it), and on
+    SQLite drop the append-only triggers before the flush, whose ``DELETE FROM`` they would
+    refuse (the flush's ``post_migrate`` reinstalls them; PostgreSQL truncates, allowed)."""
+    if not _is_transactional(request):
+        yield
+        return
+    from django.db import connection
+
+    from registry import append_only
+
+    _restore_migration_data()
+    yield
+    if connection.vendor == "sqlite":
+        append_only.drop_triggers()
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Tests do not run collectstatic, so the production manifest storage is swapped out."""
