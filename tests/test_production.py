@@ -133,6 +133,7 @@ def test_health_and_readiness(client):
     assert ready.json()["checks"] == {
         "database": "ok",
         "cache:default": "ok",
+        "cache:throttle": "ok",
         "cache:answers": "ok",
     }
 
