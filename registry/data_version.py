@@ -92,6 +92,27 @@ def tracked_tables() -> list[str]:
     )
 
 
+def move_past_every_used_number(using: str = "default") -> int:
+    """Move the version to a number never used before, and return it.
+
+    For after a restore: a dump brings back an old version *and* the old position of its
+    sequence, so the next writes would reuse numbers under which other answers are still
+    cached. Also for after writes made with triggers off (``session_replication_role =
+    replica``). The sequence jumps to the current time in microseconds (if it is not already
+    past it): numbers move by one per writing commit, so no earlier number can be that high.
+    """
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval('{SEQUENCE}', greatest(last_value, "
+            f"(extract(epoch FROM clock_timestamp()) * 1000000)::bigint)) FROM {SEQUENCE}"
+        )
+        cursor.execute(
+            f"UPDATE {VERSION_TABLE} SET version = nextval('{SEQUENCE}') WHERE id = 1 "
+            "RETURNING version"
+        )
+        return cursor.fetchone()[0]
+
+
 # --- Installation (migration 0006 and post_migrate) ------------------------------------------
 
 FUNCTIONS_SQL = f"""
