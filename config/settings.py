@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.health.DatabaseUnavailableMiddleware",
+    "config.routers.ReplicaReadsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -101,14 +102,24 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-elif env_bool("DATABASE_SERVER_SIDE_BINDING", True):
-    # Server-side parameters let psycopg prepare statements it sees repeatedly, so PostgreSQL
-    # plans the API's many-join queries once per connection instead of on every request.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=int(os.environ.get("PREPARE_THRESHOLD", "2"))
+# DATABASE_REPLICA_URL: a PostgreSQL streaming replica for the API's reads (config/routers.py).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
     )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+REGISTRY_REPLICA_READS = env_bool("REGISTRY_REPLICA_READS", "replica" in DATABASES)
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+for _database in DATABASES.values():
+    if _database["ENGINE"].endswith("sqlite3"):
+        _database.setdefault("OPTIONS", {})["timeout"] = 20
+    elif env_bool("DATABASE_SERVER_SIDE_BINDING", True):
+        # Server-side parameters let psycopg prepare statements it sees repeatedly, so
+        # PostgreSQL plans the API's many-join queries once per connection.
+        _database.setdefault("OPTIONS", {}).update(
+            server_side_binding=True,
+            prepare_threshold=int(os.environ.get("PREPARE_THRESHOLD", "2")),
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

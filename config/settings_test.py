@@ -12,3 +12,9 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from config.settings import *  # noqa: F403
+
+# A second alias for the replica router's tests: the same test database (a mirror), used only
+# where a test switches REGISTRY_REPLICA_READS on (tests/test_replica.py).
+if "replica" not in DATABASES:  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REGISTRY_REPLICA_READS = False

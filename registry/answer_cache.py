@@ -26,7 +26,7 @@ def _key(kind: str, version: int, parts) -> str:
     return f"registry:{kind}:{version}:{digest}"
 
 
-def cached(key_parts, compute, using: str = "default"):
+def cached(key_parts, compute, using: str | None = None):
     """``compute()``, cached under the current data version (PostgreSQL), else just computed.
     ``key_parts`` must name everything the answer depends on."""
     version = data_version.current(using)

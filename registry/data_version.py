@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.apps import apps
-from django.db import connections
+from django.db import connections, router
 
 VERSION_TABLE = "registry_data_version"
 MARKER_TABLE = "registry_data_change"
@@ -46,10 +46,12 @@ TRIGGER_SUFFIX = "_data_version"
 _pinned: ContextVar[dict | None] = ContextVar("registry_data_version", default=None)
 
 
-def current(using: str = "default") -> int | None:
+def current(using: str | None = None) -> int | None:
     """The data version now, or ``None`` where there is none (SQLite) or where this
     connection's own transaction has changed registry data that it has not committed yet
     (the version moves only at commit, so nothing cached may stand for what it sees)."""
+    if using is None:  # where the registry's data is read from (the replica, if routed)
+        using = router.db_for_read(apps.get_model("registry", "Market"))
     pinned = _pinned.get()
     if pinned is not None and using in pinned:
         return pinned[using]

@@ -6,7 +6,7 @@ ORM query once per database connection vendor, with a marker where the key goes,
 runs that SQL with each new key. The ORM remains the only source of the SQL.
 """
 
-from django.db import connections, models
+from django.db import connections, models, router
 
 # Stand-ins for the key while the query is compiled, found again among its parameters.
 TEXT_MARKER = "\x00prepared-lookup-key\x00"
@@ -19,6 +19,7 @@ class PreparedLookup:
         self.build = build
         self.field = field
         self._compiled: dict[str, tuple] = {}
+        self._model = None
 
     def _compile(self, alias: str):
         queryset = self.build()
@@ -39,7 +40,11 @@ class PreparedLookup:
         converters = compiler.get_converters([column[0] for column in compiler.select])
         return sql, list(params), positions[0], names, list(converters.items())
 
-    def rows(self, value, using: str = "default") -> list[dict]:
+    def rows(self, value, using: str | None = None) -> list[dict]:
+        if using is None:  # the database the ORM would read from (a replica, if routed)
+            if self._model is None:
+                self._model = self.build().model
+            using = router.db_for_read(self._model)
         if using not in self._compiled:
             self._compiled[using] = self._compile(using)
         sql, params, position, names, converters = self._compiled[using]
