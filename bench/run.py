@@ -33,6 +33,8 @@ TARGETS = {
     "list_p99_ms": 100,
     "check_queries": 5,
     "check_ms": 100,
+    # look-ups per second with registry/api/prepared.py over those without it (issue 9 §4)
+    "prepared_ratio": 1.10,
 }
 
 
@@ -244,9 +246,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
+def start_gunicorn(port: int, **extra_env: str) -> subprocess.Popen:
     env = {
         **os.environ,
+        **extra_env,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESSLOG": "",
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -293,6 +296,42 @@ def side_by_side(port, registry_paths, yardstick_paths, repeat, duration, connec
     return result
 
 
+def prepared_or_not(port, unprepared_port, paths, repeat, duration, connections) -> dict:
+    """The same look-ups from two identical servers, one without prepared look-ups
+    (``REGISTRY_PREPARED_LOOKUPS=0``, see bench/urls.py); runs alternate between them."""
+    from http.client import HTTPConnection
+
+    from bench import load
+
+    for path in paths[:20]:  # both must answer the same bytes
+        bodies = []
+        for p in (port, unprepared_port):
+            conn = HTTPConnection("127.0.0.1", p, timeout=30)
+            conn.request("GET", path)
+            response = conn.getresponse()
+            bodies.append((response.status, response.read()))
+            conn.close()
+        if bodies[0] != bodies[1]:
+            raise RuntimeError(f"prepared and unprepared look-ups differ for {path}: {bodies}")
+    load.run(port, paths, 1, connections)  # warm both up
+    load.run(unprepared_port, paths, 1, connections)
+    runs = {"prepared": [], "unprepared": []}
+    for _ in range(repeat):
+        runs["prepared"].append(load.run(port, paths, duration, connections))
+        runs["unprepared"].append(load.run(unprepared_port, paths, duration, connections))
+    result = {
+        side: {
+            "rps": median([v["rps"] for v in values]),
+            "p50_ms": median([v["p50_ms"] for v in values]),
+            "p99_ms": median([v["p99_ms"] for v in values]),
+            "errors": sum(v["errors"] for v in values),
+        }
+        for side, values in runs.items()
+    }
+    result["ratio"] = result["prepared"]["rps"] / result["unprepared"]["rps"]
+    return result
+
+
 # --- Report ----------------------------------------------------------------------------------
 
 
@@ -301,7 +340,7 @@ def verdict(ok: bool) -> str:
 
 
 def report(results: dict, targets_apply: bool) -> list[list[str]]:
-    cold = results["list_cold"]
+    cold, prep = results["list_cold"], results["lookup_prepared"]
     csv_, look, lst, chk, adm = (
         results["csv"],
         results["lookup"],
@@ -398,6 +437,22 @@ def report(results: dict, targets_apply: bool) -> list[list[str]]:
         ],
         ["Admin changelist, market filter (ms)", f"{adm['ms']:.1f}", "", "", "", ""],
         ["Admin changelist (SQL queries)", str(adm["queries"]), "", "", "", ""],
+        [
+            "Look-up, prepared / not (req/s)",
+            f"{prep['prepared']['rps']:,.0f}",
+            f"not {prep['unprepared']['rps']:,.0f}",
+            f"{prep['ratio']:.2f}",
+            f">= {t['prepared_ratio']}x",
+            check(prep["ratio"] >= t["prepared_ratio"]),
+        ],
+        [
+            "Look-up, prepared / not p50 / p99 (ms)",
+            f"{prep['prepared']['p50_ms']:.1f} / {prep['prepared']['p99_ms']:.1f}",
+            f"{prep['unprepared']['p50_ms']:.1f} / {prep['unprepared']['p99_ms']:.1f}",
+            "",
+            "",
+            "",
+        ],
     ]
 
 
@@ -499,6 +554,22 @@ def main(argv=None) -> int:
             args.duration,
             args.connections,
         )
+        print("lists done", flush=True)
+        unprepared_port = free_port()
+        unprepared = start_gunicorn(unprepared_port, REGISTRY_PREPARED_LOOKUPS="0")
+        try:
+            results["lookup_prepared"] = prepared_or_not(
+                port,
+                unprepared_port,
+                [f"/api/v1/area-codes/{c}/" for c in codes],
+                args.repeat,
+                args.duration,
+                args.connections,
+            )
+        finally:
+            unprepared.terminate()
+            unprepared.wait(30)
+        print("prepared look-ups done", flush=True)
     finally:
         if gunicorn is not None:
             gunicorn.terminate()
