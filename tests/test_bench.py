@@ -57,3 +57,14 @@ def test_benchmark_runs_at_tiny_scale(tmp_path):
         assert data[scenario]["registry"]["errors"] == 0, scenario
         assert data[scenario]["registry"]["rps"] > 0, scenario
     assert data["explain"]["code look-up"]["indexes"]
+    assert "| Look-up, prepared / not (req/s)" in result.stdout
+    for side in ("prepared", "unprepared"):
+        assert data["lookup_prepared"][side]["errors"] == 0, side
+        assert data["lookup_prepared"][side]["rps"] > 0, side
+    assert "| Status changes, 8 clients" in result.stdout
+    writes = data["writes"]
+    for run in ("alone_before", "alone_after", "during_import", "during_control"):
+        assert writes[run]["errors"] == 0, (run, writes[run]["first_error"])
+        assert writes[run]["changes"] > 0, run
+    assert writes["import"]["errors"] == []
+    assert writes["import"]["committed"] == writes["import"]["rows"] == 200

@@ -1,0 +1,355 @@
+"""Concurrent writes: status changes over HTTP, alone and while a large import runs.
+
+Eight clients (each its own HTTP connection, so its own gunicorn thread and database
+connection) POST status changes of *different* codes to ``/api/v1/area-codes/<code>/
+status-changes/`` with an Administrators token, as fast as they are answered. Each client owns
+its codes and flips each one between active and suspended for one market.
+
+The import is the admin's: ``registry.imports.AreaCodeResource.import_data`` with
+``use_transactions=True``, all rows in one transaction (what the "confirm import" button runs),
+with a status column, so every row also goes through the status-change service. It runs in its
+own process (``python -m bench.writes import N PREFIX one``), which says when its transaction
+has written its first row; the clients' window starts then and ends after the given seconds or
+when the import commits, whichever comes first. The import is then left to commit.
+
+Two more figures tell a lock from a busy CPU (the machine's cores are shared by the server,
+the clients, the import and PostgreSQL):
+
+- a control run: the same import, each row in its own transaction (``... rows``), stopped
+  after the window. It does the same work but holds no long transaction, so what it costs the
+  status changes is CPU, not waiting;
+- lock waits: during each window another connection samples ``pg_stat_activity`` every 20 ms
+  for backends waiting on a lock (``wait_event_type = 'Lock'``).
+
+"Alone" is measured before and after, and their mean is the reference.
+
+Every request goes to 127.0.0.1 only, and every run is bounded in time.
+"""
+
+import collections
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 8
+CODES_PER_CLIENT = 40
+MARKET = "CN"
+IMPORT_MARKET = "CN"
+IMPORT_TIMEOUT_S = 900
+
+
+# --- Set-up (in the benchmark's process, Django set up) ---------------------------------------
+
+
+def writer_token() -> str:
+    """An API token of a user in the Administrators group (as an administrator would hold)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from rest_framework.authtoken.models import Token
+
+    from registry.roles import ADMINISTRATORS
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-writer")
+    user.groups.add(Group.objects.get(name=ADMINISTRATORS))
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
+
+
+def writer_pools(clients: int = CLIENTS, per_client: int = CODES_PER_CLIENT) -> list[list[str]]:
+    """Disjoint lists of codes that are active for MARKET, one list per client."""
+    from registry.models import AreaCodeMarket
+
+    codes = list(
+        AreaCodeMarket.objects.filter(market__code=MARKET, status="active")
+        .order_by("subject__code")
+        .values_list("subject__code", flat=True)[: clients * per_client]
+    )
+    per_client = len(codes) // clients
+    if per_client == 0:
+        raise RuntimeError(f"not enough codes active for {MARKET} to give {clients} clients one")
+    return [codes[i * per_client : (i + 1) * per_client] for i in range(clients)]
+
+
+# --- Load ------------------------------------------------------------------------------------
+
+
+class StatusClients:
+    """``len(pools)`` clients; each keeps the state of its own codes across runs."""
+
+    def __init__(self, port: int, token: str, pools: list[list[str]]):
+        self.port, self.token = port, token
+        self.states = [dict.fromkeys(pool, "active") for pool in pools]
+
+    def run(self, seconds: float, stop: threading.Event | None = None) -> dict:
+        """Status changes per second and latencies (ms) over ``seconds`` (or until ``stop``)."""
+        latencies, failures, lock = [], [], threading.Lock()
+        stop = stop or threading.Event()
+        watch = LockWatch()
+        watch.start()
+        deadline = time.perf_counter() + seconds
+        headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
+
+        def client(state: dict):
+            conn = HTTPConnection("127.0.0.1", self.port, timeout=120)
+            mine, failed = [], []
+            codes = list(state)
+            index = 0
+            while time.perf_counter() < deadline and not stop.is_set():
+                code = codes[index % len(codes)]
+                index += 1
+                wanted = "suspended" if state[code] == "active" else "active"
+                body = json.dumps(
+                    {
+                        "to_status": wanted,
+                        "markets": [MARKET],
+                        "reason": "Benchmark",
+                        "source": "other",
+                    }
+                )
+                start = time.perf_counter()
+                conn.request("POST", f"/api/v1/area-codes/{code}/status-changes/", body, headers)
+                response = conn.getresponse()
+                content = response.read()
+                mine.append(time.perf_counter() - start)
+                if response.status == 201:
+                    state[code] = wanted
+                else:
+                    failed.append(f"{response.status} {code}: {content[:200]!r}")
+            conn.close()
+            with lock:
+                latencies.extend(mine)
+                failures.extend(failed)
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(state,)) for state in self.states]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        watch.stop()
+        latencies.sort()
+        ok = len(latencies) - len(failures)
+        return {
+            **watch.result(),
+            "seconds": elapsed,
+            "changes": ok,
+            "per_s": ok / elapsed if elapsed else 0.0,
+            "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
+            "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000
+            if latencies
+            else 0.0,
+            "max_ms": latencies[-1] * 1000 if latencies else 0.0,
+            "errors": len(failures),
+            "first_error": failures[0] if failures else "",
+        }
+
+
+class LockWatch(threading.Thread):
+    """Samples, every 20 ms, how many backends of this database wait on a lock."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self._stop_event = threading.Event()
+        self.samples = self.waiting_samples = self.most_waiting = 0
+        self.kinds = collections.Counter()
+
+    def run(self):
+        from django.db import connection
+
+        try:
+            with connection.cursor() as cursor:
+                while not self._stop_event.is_set():
+                    cursor.execute(
+                        "SELECT wait_event, left(query, 70) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                    waits = cursor.fetchall()
+                    self.kinds.update(f"{event}: {query}" for event, query in waits)
+                    waiting = len(waits)
+                    self.samples += 1
+                    self.waiting_samples += waiting > 0
+                    self.most_waiting = max(self.most_waiting, waiting)
+                    self._stop_event.wait(0.02)
+        finally:
+            connection.close()
+
+    def stop(self):
+        self._stop_event.set()
+        self.join(10)
+
+    def result(self) -> dict:
+        return {
+            "lock_samples": self.samples,
+            "lock_waiting_samples": self.waiting_samples,
+            "lock_most_waiting": self.most_waiting,
+            "lock_waits_seen": dict(self.kinds.most_common(4)),
+        }
+
+
+# --- The import (its own process) ------------------------------------------------------------
+
+
+def start_import(rows: int, prefix: str, transactions: str) -> subprocess.Popen:
+    """Start the import in a process of its own; it prints ``writing`` after its first row.
+    ``transactions``: ``one`` for all rows (the admin's import), ``rows`` for one per row."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.writes", "import", str(rows), prefix, transactions],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def import_csv(rows: int, prefix: str) -> str:
+    from registry.models import Cooperative
+
+    coops = list(Cooperative.objects.order_by("id").values_list("tax_code", "commune_id")[:500])
+    lines = [f"code,kind,crop,cooperative,area_ha,households,commune,issued_on,status_{MARKET}"]
+    for i in range(1, rows + 1):
+        tax_code, commune = coops[i % len(coops)]
+        lines.append(
+            f"VN-{prefix}OR-{i:04d},export,longan,{tax_code},12.5,{10 + i % 40},{commune},"
+            "2026-01-15,active"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run_import(rows: int, prefix: str, transactions: str) -> dict:
+    """Import ``rows`` new area codes as the admin's "confirm import" does: one transaction
+    (``transactions="one"``), or, for the control run, one transaction per row."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from registry.imports import CSV, AreaCodeResource
+
+    class AnnouncedResource(AreaCodeResource):
+        announced = False
+
+        def import_row(self, row, instance_loader, **kwargs):
+            if transactions == "one":
+                return super().import_row(row, instance_loader, **kwargs)
+            with transaction.atomic():
+                return super().import_row(row, instance_loader, **kwargs)
+
+        def after_save_instance(self, instance, row, **kwargs):
+            super().after_save_instance(instance, row, **kwargs)
+            if not self.announced:
+                self.announced = True
+                print("writing", flush=True)
+
+    user = get_user_model().objects.get(username="bench-writer")
+    dataset = CSV().create_dataset(import_csv(rows, prefix))
+    started = time.perf_counter()
+    cpu = time.process_time()
+    result = AnnouncedResource().import_data(
+        dataset,
+        dry_run=False,
+        use_transactions=transactions == "one",
+        raise_errors=False,
+        user=user,
+    )
+    errors = [str(e.error) for e in result.base_errors] + [
+        str(row.error) for row in result.invalid_rows
+    ]
+    errors += [str(e.error) for _, row_errors in result.row_errors() for e in row_errors]
+    return {
+        "rows": rows,
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+        "totals": dict(result.totals),
+        "errors": errors[:5],
+    }
+
+
+# --- The scenario ----------------------------------------------------------------------------
+
+
+def window_with_import(
+    clients: StatusClients, seconds: float, rows: int, prefix: str, transactions: str, finish: bool
+) -> tuple[dict, dict]:
+    """Status changes while an import runs: from its first written row, for ``seconds`` or
+    until it ends. Then the import is left to finish (``finish``) or stopped."""
+    importer = start_import(rows, prefix, transactions)
+    first = importer.stdout.readline().strip()
+    if first != "writing":
+        importer.kill()
+        out, err = importer.communicate()
+        raise RuntimeError(f"import did not start writing: {first}{out}{err[-2000:]}")
+    done = threading.Event()
+    outcome: dict = {}
+
+    def wait_import():
+        try:
+            out, err = importer.communicate(timeout=IMPORT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            importer.kill()
+            out, err = importer.communicate()
+        outcome.update(stdout=out, stderr=err, returncode=importer.returncode)
+        done.set()
+
+    waiter = threading.Thread(target=wait_import)
+    waiter.start()
+    during = clients.run(seconds, stop=done)
+    if not finish and importer.poll() is None:
+        importer.kill()
+    waiter.join()
+    if not finish:
+        return during, {"stopped": outcome["returncode"] != 0}
+    if outcome["returncode"] != 0:
+        raise RuntimeError(f"import failed: {outcome['stderr'][-3000:]}")
+    summary = json.loads(outcome["stdout"].strip().splitlines()[-1])
+    summary["window_covered"] = during["seconds"] / seconds
+    return during, summary
+
+
+def measure(port: int, seconds: float, import_rows: int) -> dict:
+    """Status changes alone, while the import's one transaction is open, while the control
+    (one transaction per row) runs, and alone again; the ratio to the mean of the alones."""
+    from registry.models import AreaCode
+
+    clients = StatusClients(port, writer_token(), writer_pools())
+    clients.run(1)  # warm up: connections, caches
+    alone_before = clients.run(seconds)
+    control, _ = window_with_import(clients, seconds, import_rows, "ZX", "rows", finish=False)
+    during, imported = window_with_import(clients, seconds, import_rows, "ZY", "one", finish=True)
+    imported["committed"] = AreaCode.objects.filter(code__startswith="VN-ZYOR-").count()
+    alone_after = clients.run(seconds)
+    alone_rate = (alone_before["per_s"] + alone_after["per_s"]) / 2
+    alone = {
+        key: (alone_before[key] + alone_after[key]) / 2
+        for key in alone_before
+        if isinstance(alone_before[key], int | float)
+    }
+    for key in ("errors", "lock_waiting_samples"):
+        alone[key] = alone_before[key] + alone_after[key]
+    return {
+        "clients": len(clients.states),
+        "seconds": seconds,
+        "alone": alone,
+        "alone_before": alone_before,
+        "alone_after": alone_after,
+        "during_import": during,
+        "during_control": control,
+        "import": imported,
+        "ratio": during["per_s"] / alone_rate if alone_rate else 0.0,
+        "control_ratio": control["per_s"] / alone_rate if alone_rate else 0.0,
+    }
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["import"]:
+        sys.path.insert(0, str(ROOT))
+        print(json.dumps(run_import(int(sys.argv[2]), sys.argv[3], sys.argv[4])), flush=True)
