@@ -11,7 +11,7 @@ if os.environ.get("REGISTRY_PREPARED_LOOKUPS") == "0":
     # registry/api/prepared.py. Same query, same rows, same conversions.
     from registry.api.prepared import PreparedLookup
 
-    def _unprepared_rows(self, value, using="default"):
+    def _unprepared_rows(self, value, using=None):  # using=None: the router decides
         return list(self.build().filter(**{self.field: value}).using(using))
 
     PreparedLookup.rows = _unprepared_rows
