@@ -5,6 +5,7 @@ Production (DEBUG off) refuses to start without SECRET_KEY.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "simple_history",
+    "axes",
     "registry",
 ]
 
@@ -72,7 +74,24 @@ MIDDLEWARE = [
     "config.health.DatabaseUnavailableMiddleware",
     "config.routers.ReplicaReadsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Sign-in lockout (django-axes) --------------------------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one user from one address, that pair is locked
+# out for AXES_COOLOFF_MINUTES (a correct password is refused too); administrators see and
+# clear lockouts in the admin ("Access attempts").
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_address"
+AXES_LOCKOUT_TEMPLATE = "registry/lockout.html"
+AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "config.urls"
 

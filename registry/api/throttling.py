@@ -3,18 +3,23 @@
 DRF's throttles keep the timestamp of every request in the window and rewrite that list on
 each request, so their cost grows with the allowed rate. These count requests in fixed
 windows instead: one atomic increment per request, in the ``throttle`` cache (shared by every
-worker and server when REDIS_URL is set). The client's address is DRF's ``get_ident``, which
-believes X-Forwarded-For only for ``NUM_PROXIES`` proxies (settings).
+worker and server when REDIS_URL is set). The client's address is ``config.client_ip``'s, which
+believes X-Forwarded-For only for ``NUM_PROXIES`` proxies (settings), as the login lockout does.
 """
 
 from django.core.cache import caches
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+from config.client_ip import client_address
 
 
 class FixedWindowMixin:
     @property
     def cache(self):
         return caches["throttle"]
+
+    def get_ident(self, request):
+        return client_address(request)
 
     def allow_request(self, request, view):
         if self.rate is None:
