@@ -92,6 +92,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_address"
 AXES_LOCKOUT_TEMPLATE = "registry/lockout.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # lockouts are still logged; successful sign-ins need not be
 
 ROOT_URLCONF = "config.urls"
 

@@ -6,4 +6,5 @@ from registry.admin import (  # noqa: F401
     codes,
     cooperatives,
     places,
+    users,
 )
