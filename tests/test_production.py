@@ -222,3 +222,11 @@ def test_one_log_line_per_request_and_the_id_in_error_bodies(client, caplog):
     assert junk.status_code == 404
     assert re.fullmatch(r"[0-9a-f]{32}", junk["X-Request-ID"]), "an unsafe id is replaced"
     assert junk.json()["request_id"] == junk["X-Request-ID"]
+
+
+def test_compose_describes_the_production_shape():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert {"db", "redis", "migrate", "web"} <= set(services)
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert compose_environment()["REDIS_URL"].startswith("redis://redis:")
