@@ -18,3 +18,7 @@ STORAGES = {
 
 # No collectstatic for benchmarks, so whitenoise's "no STATIC_ROOT" warning is noise here.
 warnings.filterwarnings("ignore", message="No directory at")
+
+# Loopback HTTP, no TLS proxy in front: production's redirect to https would answer every
+# request with a 301 here.
+SECURE_SSL_REDIRECT = False
