@@ -2,11 +2,11 @@
 shows the registry at a glance."""
 
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from registry import rules
 from registry.models import AreaCodeMarket, CertificateValidity, CodeStatus, Market
+from registry.rules import dates, queries
 
 
 class RegistryAdminSite(admin.AdminSite):
@@ -21,7 +21,7 @@ class RegistryAdminSite(admin.AdminSite):
             extra_context["market_counts"] = market_counts()
         if request.user.has_perm("registry.view_vietgapcertificate"):
             extra_context["expiring"] = expiring_certificates()
-            extra_context["expiring_days"] = rules.expiring_window().days
+            extra_context["expiring_days"] = dates.expiring_window().days
         return super().index(request, extra_context)
 
 
@@ -30,7 +30,10 @@ def market_counts() -> list[dict]:
     counts = {
         row["market"]: row
         for row in AreaCodeMarket.objects.values("market").annotate(
-            **{status: Count("id", filter=Q(status=status)) for status in CodeStatus.values}
+            **{
+                status: Count("id", filter=queries.status_now_q([status]))
+                for status in CodeStatus.values
+            }
         )
     }
     empty = dict.fromkeys(CodeStatus.values, 0)
@@ -44,7 +47,7 @@ def expiring_certificates():
 
     return (
         VietGAPCertificate.objects.filter(
-            rules.certificate_validity_q(CertificateValidity.EXPIRING)
+            queries.certificate_validity_q(CertificateValidity.EXPIRING)
         )
         .select_related("cooperative", "crop")
         .order_by("expires_on")

@@ -1,4 +1,4 @@
-"""Enumerations shared by models, rules, filters and the API."""
+"""Enumerations shared by models, rules, filters and the API; below the models (imports none)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

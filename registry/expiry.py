@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from registry import rules
 from registry.models import ChangeSource, CodeStatus, VietGAPCertificate
+from registry.rules import dates, status_changes, transitions
 
 CHANGE_REASON = "manage.py expire_records"
 
@@ -30,7 +30,7 @@ class ExpirySummary:
 def record_expiries(today: date | None = None, *, dry_run: bool = False) -> ExpirySummary:
     """Record every unrecorded expiry up to ``today``. With ``dry_run`` the same work is done
     and then rolled back, so the summary is exactly what a real run would do."""
-    today = today or rules.today()
+    today = today or dates.today()
     summary = ExpirySummary()
     with transaction.atomic():
         expired = (
@@ -59,10 +59,10 @@ def _suspend_codes_relying_on(certificate: VietGAPCertificate) -> int:
     reason = f"VietGAP basis {certificate.number} expired on {certificate.expires_on.isoformat()}"
     affected = 0
     for code in certificate.area_codes.prefetch_related("market_statuses__market"):
-        active = [s for s in code.market_statuses.all() if s.status == CodeStatus.ACTIVE]
+        active = [s for s in code.market_statuses.all() if transitions.is_active(s.status)]
         if not active:
             continue
-        rules.change_status(
+        status_changes.change_status(
             code,
             CodeStatus.SUSPENDED,
             markets=[s.market for s in active],

@@ -41,13 +41,17 @@ from django.db.models.functions import Concat, NullIf
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
 
-from registry import rules
-from registry.models import CertificateValidity, CodeStatus, Market, TrademarkRight
+from registry.models import CertificateValidity, Market, TrademarkRight
+from registry.rules import dates, queries, transitions
 from registry.tables import Table
 
 CHUNK = 2000
 COPY_BUFFER = 64 * 1024
+#: A text cell starting with one of these could run as a formula. Both escapes below, the
+#: Python ``escape_cell`` and the SQL ``escaped``, are built from this one list.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A regular-expression bracket of the same characters ("-" first, so it is not a range).
+FORMULA_PATTERN = "^[" + "".join(sorted(FORMULA_STARTS, key=lambda c: c != "-")) + "]"
 BOM = "\ufeff"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
@@ -129,10 +133,14 @@ def escaped(expression, output_field=None) -> Case:
 
 
 class _StartsLikeFormula(Func):
-    """SQL for ``str.startswith(FORMULA_STARTS)``."""
+    """SQL for ``str.startswith(FORMULA_STARTS)``: ``expression ~ FORMULA_PATTERN``."""
 
-    template = r"(%(expressions)s ~ '^[-=+@\t\r]')"
+    arg_joiner = " ~ "
+    template = "(%(expressions)s)"
     output_field = models.BooleanField()
+
+    def __init__(self, expression):
+        super().__init__(expression, Value(FORMULA_PATTERN))
 
 
 class _LocalTimestamp(Func):
@@ -160,7 +168,7 @@ def _column_expression(model, column):
 def _validity_expression(prefix: str):
     return Case(
         *(
-            When(rules.certificate_validity_q(state, prefix=prefix), then=Value(state))
+            When(queries.certificate_validity_q(state, prefix=prefix), then=Value(state))
             for state in CertificateValidity.values
         ),
         default=Value(None),
@@ -202,7 +210,7 @@ def copy_queryset(table: Table, queryset: QuerySet, markets: list[Market]) -> Qu
                 Value("; "),
                 *(
                     Case(
-                        When(**{f"m_{m.pk}__status": CodeStatus.ACTIVE}, then=Value(m.code)),
+                        When(queries.active_now_q(prefix=f"m_{m.pk}"), then=Value(m.code)),
                         default=Value(None),
                         output_field=models.TextField(),
                     )
@@ -264,7 +272,7 @@ def python_rows(table, queryset, markets) -> Iterator[bytes]:
             if table.per_market:
                 statuses = extra.get("statuses", {})
                 cells.append(
-                    "; ".join(m.code for m in markets if statuses.get(m.pk) == CodeStatus.ACTIVE)
+                    "; ".join(m.code for m in markets if transitions.is_active(statuses.get(m.pk)))
                 )
                 cells.extend(statuses.get(m.pk, "") for m in markets)
             lines.append(writer.writerow([escape_cell(cell) for cell in cells]))
@@ -277,7 +285,7 @@ def _computed(table: Table, chunk: list[tuple], position: dict, markets) -> dict
     keys = {column.key for column in table.columns if not column.path}
     pks = [row[0] for row in chunk]
     if table.per_market:
-        current_model, _ = rules.status_models(table.model)
+        current_model, _ = queries.status_models(table.model)
         for subject_id, market_id, status in current_model.objects.filter(
             subject_id__in=pks
         ).values_list("subject_id", "market_id", "status"):
@@ -294,7 +302,7 @@ def _computed(table: Table, chunk: list[tuple], position: dict, markets) -> dict
         for row in chunk:
             expires_on = row[position[f"{prefix}expires_on"]]
             if expires_on is not None:
-                computed[row[0]][validity_key] = rules.validity_of(
+                computed[row[0]][validity_key] = dates.validity_of(
                     expires_on, row[position[f"{prefix}revoked_on"]]
                 )
     return computed
@@ -307,7 +315,7 @@ def filename(table: Table, params: dict[str, list[str]] | None = None) -> str:
         value = ",".join(v for v in values if v)
         if value:
             parts.append(re.sub(r"[^A-Za-z0-9,.-]+", "", f"{name}-{value}")[:60])
-    parts.append(rules.today().isoformat())
+    parts.append(dates.today().isoformat())
     return "_".join(parts) + ".csv"
 
 

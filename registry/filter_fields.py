@@ -146,7 +146,3 @@ class SearchFilter(django_filters.CharFilter):
         for word in fold(value or "").split():
             qs = qs.filter(search_text__contains=word)
         return qs
-
-
-def upper(value: str) -> str:
-    return value.upper()

@@ -5,13 +5,12 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from registry import rules
-from registry.filtering import (
+from registry import keys
+from registry.filter_fields import (
     ChoicesFilter,
     KeysFilter,
     SearchFilter,
     StrictBooleanFilter,
-    upper,
 )
 from registry.models import (
     AreaCode,
@@ -28,6 +27,7 @@ from registry.models import (
     Province,
     VietGAPCertificate,
 )
+from registry.rules import queries
 
 
 def market_filter(**kwargs):
@@ -35,7 +35,7 @@ def market_filter(**kwargs):
     return KeysFilter(
         model=Market,
         keys=["code"],
-        normalise=upper,
+        normalise=keys.normalise_market_code,
         noun="market",
         label=_("market"),
         **kwargs,
@@ -46,7 +46,7 @@ def crop_filter(**kwargs):
     return KeysFilter(
         model=Crop,
         keys=["slug", "pk"],
-        normalise=str.lower,
+        normalise=keys.normalise_crop_slug,
         noun="crop",
         label=_("crop"),
         help_text=_("Crop slug(s) or id(s), e.g. longan."),
@@ -59,7 +59,7 @@ def province_filter(field_name):
         field_name=field_name,
         model=Province,
         keys=["code"],
-        normalise=lambda v: v.zfill(2),
+        normalise=keys.normalise_province_code,
         noun="province",
         label=_("province"),
         help_text=_("Province code(s) (2 digits, 2025 units), e.g. 14 for Sơn La."),
@@ -71,7 +71,7 @@ def commune_filter(field_name):
         field_name=field_name,
         model=Commune,
         keys=["code"],
-        normalise=lambda v: v.zfill(5),
+        normalise=keys.normalise_commune_code,
         noun="commune",
         label=_("commune"),
         help_text=_("Commune code(s) (5 digits, 2025 units), e.g. 04204."),
@@ -83,6 +83,7 @@ def cooperative_filter(field_name):
         field_name=field_name,
         model=Cooperative,
         keys=["tax_code"],
+        normalise=keys.normalise_tax_code,
         noun="cooperative",
         label=_("cooperative"),
         help_text=_("Tax code(s) of the cooperative."),
@@ -123,7 +124,7 @@ class CodeFilterSet(django_filters.FilterSet):
     )
 
     def _statuses(self, queryset):
-        current_model, _ = rules.status_models(queryset.model)
+        current_model, _ = queries.status_models(queryset.model)
         return current_model.objects.filter(subject=OuterRef("pk"))
 
     def filter_market(self, queryset, name, markets):
@@ -136,17 +137,15 @@ class CodeFilterSet(django_filters.FilterSet):
     def filter_status(self, queryset, name, statuses):
         if not statuses:
             return queryset
-        statuses_now = self._statuses(queryset).filter(status__in=statuses)
-        markets = self.form.cleaned_data.get("market")
-        if markets:
-            statuses_now = statuses_now.filter(market__in=markets)
+        markets = self.form.cleaned_data.get("market") or None
+        statuses_now = self._statuses(queryset).filter(queries.status_now_q(statuses, markets))
         return queryset.filter(Exists(statuses_now))
 
     def filter_valid_on(self, queryset, name, day):
         if not day:
             return queryset
         markets = self.form.cleaned_data.get("market") or Market.objects.all()
-        return queryset.filter(rules.valid_on_q(queryset.model, markets, day))
+        return queryset.filter(queries.valid_on_q(queryset.model, markets, day))
 
 
 class AreaCodeFilterSet(CodeFilterSet):
@@ -166,9 +165,9 @@ class AreaCodeFilterSet(CodeFilterSet):
     def filter_certificate_validity(self, queryset, name, values):
         if not values:
             return queryset
-        condition = rules.certificate_validity_q(values[0], prefix="certificate")
+        condition = queries.certificate_validity_q(values[0], prefix="certificate")
         for value in values[1:]:
-            condition |= rules.certificate_validity_q(value, prefix="certificate")
+            condition |= queries.certificate_validity_q(value, prefix="certificate")
         return queryset.filter(condition)
 
 
@@ -215,9 +214,9 @@ class CertificateFilterSet(django_filters.FilterSet):
     def filter_validity(self, queryset, name, values):
         if not values:
             return queryset
-        condition = rules.certificate_validity_q(values[0])
+        condition = queries.certificate_validity_q(values[0])
         for value in values[1:]:
-            condition |= rules.certificate_validity_q(value)
+            condition |= queries.certificate_validity_q(value)
         return queryset.filter(condition)
 
 
@@ -256,9 +255,9 @@ class CooperativeFilterSet(django_filters.FilterSet):
     def filter_market(self, queryset, name, markets):
         if not markets:
             return queryset
-        current_model, _ = rules.status_models(AreaCode)
+        current_model, _ = queries.status_models(AreaCode)
         active = current_model.objects.filter(
-            subject__cooperative=OuterRef("pk"), market__in=markets, status=CodeStatus.ACTIVE
+            queries.active_now_q(markets), subject__cooperative=OuterRef("pk")
         )
         return queryset.filter(Exists(active))
 

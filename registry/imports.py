@@ -7,8 +7,8 @@ certificates, growing-area codes (with their market statuses) and packing houses
   name, certification-body code, certificate number, market code.
 - The preview shows every error with its row and column; nothing is applied unless every row
   is clean, and then all rows are applied in one transaction.
-- Status columns ("status AU") go through ``registry.rules.change_status``, like any other
-  status change, and need the right to change statuses.
+- Status columns ("status AU") go through ``registry.rules.status_changes.change_status``,
+  like any other status change, and need the right to change statuses (``may_change_status``).
 """
 
 import csv
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
-from registry import rules
+from registry import keys
 from registry.models import (
     AreaCode,
     CertificationBody,
@@ -35,6 +35,7 @@ from registry.models import (
     PackingHouse,
     VietGAPCertificate,
 )
+from registry.rules import dates, status_changes
 from registry.tables import AREA_CODES, CERTIFICATES, COOPERATIVES, PACKING_HOUSES, Table
 from registry.text import fold
 
@@ -63,9 +64,15 @@ IMPORT_FORMATS = [CSV, base_formats.XLSX]
 # --- Natural-key widgets ---------------------------------------------------------------------
 
 
-class CodeWidget(widgets.CharWidget):
+class KeyWidget(widgets.CharWidget):
+    """A row's own natural key, normalised as everywhere else (``registry.keys``)."""
+
+    def __init__(self, normalise, **kwargs):
+        self.normalise = normalise
+        super().__init__(**kwargs)
+
     def clean(self, value, row=None, **kwargs):
-        return rules.normalise_code(str(value or ""))
+        return self.normalise(str(value or ""))
 
 
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
@@ -99,7 +106,7 @@ class CommuneWidget(NaturalKeyWidget):
 
     def find(self, value, row):
         if value.isdigit():
-            return list(Commune.objects.filter(code=value.zfill(5)))
+            return list(Commune.objects.filter(code=keys.normalise_commune_code(value)))
         wanted = fold(value)
         candidates = Commune.objects.filter(search_text__contains=wanted)
         return [
@@ -114,11 +121,11 @@ class CropWidget(NaturalKeyWidget):
         super().__init__(Crop, "slug")
 
     def find(self, value, row):
-        wanted = fold(value)
+        slug, wanted = keys.normalise_crop_slug(value), fold(value)
         return [
             crop
             for crop in Crop.objects.all()
-            if wanted in {crop.slug, fold(crop.name_vi), fold(crop.name_en)}
+            if crop.slug in {slug, wanted} or wanted in {fold(crop.name_vi), fold(crop.name_en)}
         ]
 
 
@@ -129,7 +136,7 @@ class CooperativeWidget(NaturalKeyWidget):
         super().__init__(Cooperative, "tax_code")
 
     def find(self, value, row):
-        return list(Cooperative.objects.filter(tax_code=value))
+        return list(Cooperative.objects.filter(tax_code=keys.normalise_tax_code(value)))
 
 
 class BodyWidget(NaturalKeyWidget):
@@ -153,7 +160,11 @@ class CertificateWidget(NaturalKeyWidget):
     def find(self, value, row):
         found = list(VietGAPCertificate.objects.filter(number=value))
         if len(found) > 1 and row.get("cooperative"):
-            found = [c for c in found if c.cooperative.tax_code == str(row["cooperative"]).strip()]
+            found = [
+                c
+                for c in found
+                if c.cooperative.tax_code == keys.normalise_tax_code(str(row["cooperative"]))
+            ]
         return found
 
 
@@ -199,6 +210,7 @@ class RegistryResource(resources.ModelResource):
 
 class CooperativeResource(RegistryResource):
     table = COOPERATIVES
+    tax_code = field("tax_code", KeyWidget(keys.normalise_tax_code))
     commune = field("commune", CommuneWidget())
 
     class Meta:
@@ -282,10 +294,12 @@ class CodeStatusResource(RegistryResource):
             now = current.get(market.pk)
             if now is not None and now.status == wanted:
                 continue
-            problem = rules.transition_problem(instance, market, now, wanted, rules.today())
+            problem = status_changes.transition_problem(
+                instance, market, now, wanted, dates.today()
+            )
             if problem:
                 errors[key] = problem
-            elif not (self._user and self._user.has_perm("registry.change_code_status")):
+            elif not status_changes.may_change_status(self._user, type(instance)):
                 errors[key] = _("You may not change the status of codes.")
             else:
                 pending.append((market, wanted))
@@ -310,7 +324,7 @@ class CodeStatusResource(RegistryResource):
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
         for to_status in {status for _market, status in self._pending}:
-            rules.change_status(
+            status_changes.change_status(
                 instance,
                 to_status,
                 markets=[market for market, status in self._pending if status == to_status],
@@ -324,7 +338,7 @@ class CodeStatusResource(RegistryResource):
 
 class AreaCodeResource(CodeStatusResource):
     table = AREA_CODES
-    code = field("code", CodeWidget())
+    code = field("code", KeyWidget(keys.normalise_code))
     crop = field("crop", CropWidget())
     cooperative = field("cooperative", CooperativeWidget())
     certificate = field("certificate", CertificateWidget())
@@ -357,7 +371,7 @@ class AreaCodeResource(CodeStatusResource):
 
 class PackingHouseResource(CodeStatusResource):
     table = PACKING_HOUSES
-    code = field("code", CodeWidget())
+    code = field("code", KeyWidget(keys.normalise_code))
     cooperative = field("cooperative", CooperativeWidget())
     commune = field("commune", CommuneWidget())
 

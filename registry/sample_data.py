@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from registry import roles, rules
+from registry import roles
 from registry.models import (
     AreaCode,
     CertificationBody,
@@ -32,6 +32,7 @@ from registry.models import (
     TrademarkRight,
     VietGAPCertificate,
 )
+from registry.rules import dates, status_changes
 
 FICTITIOUS = "Dữ liệu mẫu hư cấu / fictitious sample data"
 REFORM_DATE = date(2025, 7, 1)
@@ -153,7 +154,7 @@ class Summary:
 
 def load(today: date | None = None, *, with_demo_users: bool = False) -> Summary:
     """Create whatever part of the sample dataset is missing. Deterministic."""
-    today = today or rules.today()
+    today = today or dates.today()
     summary = Summary({})
     rng = random.Random(20220801)
     with transaction.atomic():
@@ -265,8 +266,8 @@ def _certificates(rng, today, cooperatives, crops, bodies, summary):
     for index, cooperative in enumerate(cooperatives):
         crop = crops[PRIMARY_CROPS[index % len(PRIMARY_CROPS)]]
         months_ago = [3, 8, 14, 20, 23, 26][index % 6]  # 23: expiring soon; 26: expired
-        issued_on = rules.add_months(today, -months_ago) - timedelta(days=index % 20)
-        expires_on = rules.add_months(issued_on, 24)
+        issued_on = dates.add_months(today, -months_ago) - timedelta(days=index % 20)
+        expires_on = dates.add_months(issued_on, 24)
         body = bodies[index % len(bodies)]
         revoked = index == 17
         certificate, created = VietGAPCertificate.objects.get_or_create(
@@ -344,7 +345,7 @@ def _area_codes(rng, today, cooperatives, certificates, crops, markets, summary)
 
 
 def _register(subject, markets, issued_on):
-    rules.change_status(
+    status_changes.change_status(
         subject,
         CodeStatus.ACTIVE,
         markets=markets,
@@ -361,7 +362,7 @@ def _export_history(code, serial, issued_on, today, markets):
     _register(code, [markets[m] for m in chosen], issued_on)
     later = min(issued_on + timedelta(days=180), today)
     if serial % 9 == 0:
-        rules.change_status(
+        status_changes.change_status(
             code,
             CodeStatus.SUSPENDED,
             markets=[markets["CN"]],
@@ -371,7 +372,7 @@ def _export_history(code, serial, issued_on, today, markets):
             reference=f"GACC-{serial:04d} (hư cấu)",
         )
     elif serial % 13 == 0:
-        rules.change_status(
+        status_changes.change_status(
             code,
             CodeStatus.REVOKED,
             effective_on=later,
@@ -409,7 +410,7 @@ def _packing_houses(today, markets, summary):
                 house, [markets["CN"], markets["AU"], markets["US"]][: 1 + index % 3], issued_on
             )
             if index == 4:
-                rules.change_status(
+                status_changes.change_status(
                     house,
                     CodeStatus.SUSPENDED,
                     markets=[markets["CN"]],

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
-from registry import rules
 from registry.models import CodeStatus, Commune
+from registry.rules import dates
 from tests.factories import (
     AreaCodeFactory,
     CertificateFactory,
@@ -61,8 +61,8 @@ def build_world() -> World:
         body=body,
         cooperative=khoong,
         crop=longan,
-        issued_on=rules.add_months(rules.today(), -6),
-        expires_on=rules.add_months(rules.today(), 18),
+        issued_on=dates.add_months(dates.today(), -6),
+        expires_on=dates.add_months(dates.today(), 18),
     )
     expired_certificate = CertificateFactory(
         number="VG-EXPIRED",

@@ -6,7 +6,6 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from registry import rules
 from registry.models import (
     AreaCode,
     CertificationBody,
@@ -20,6 +19,7 @@ from registry.models import (
     TrademarkRight,
     VietGAPCertificate,
 )
+from registry.rules import dates, status_changes
 
 ORCHARD = r"VN-[A-Z]{2}OR-\d{4}"
 
@@ -99,8 +99,8 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     crop = factory.SubFactory(CropFactory)
     area_ha = Decimal("12.50")
     commune = factory.LazyFunction(commune)
-    issued_on = factory.LazyFunction(lambda: rules.add_months(rules.today(), -6))
-    expires_on = factory.LazyAttribute(lambda o: rules.add_months(o.issued_on, 24))
+    issued_on = factory.LazyFunction(lambda: dates.add_months(dates.today(), -6))
+    expires_on = factory.LazyAttribute(lambda o: dates.add_months(o.issued_on, 24))
 
 
 class AreaCodeFactory(factory.django.DjangoModelFactory):
@@ -127,7 +127,7 @@ class PackingHouseFactory(factory.django.DjangoModelFactory):
 
 def set_status(subject, status, *markets, on=date(2024, 2, 1), reason="test", user=None):
     """Record a status change through the one rules module."""
-    return rules.change_status(
+    return status_changes.change_status(
         subject,
         status,
         markets=list(markets) or None,

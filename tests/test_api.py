@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from registry import rules
 from registry.models import AreaCode, CodeStatus
+from registry.rules import dates
 from tests.api_world import build_world
 from tests.factories import AreaCodeFactory, UserFactory, set_status
 
@@ -198,7 +198,7 @@ def test_filters_combine_with_and(api, world):
 
 
 def test_valid_on(api, world):
-    today = rules.today().isoformat()
+    today = dates.today().isoformat()
     assert set(codes(api.get(f"{API}/area-codes/", {"valid_on": today, "market": "AU"}))) == {
         "VN-SLOR-0001",
         "VN-SLOR-0002",
@@ -218,7 +218,7 @@ def test_valid_on(api, world):
 
 
 def test_updated_since(api, world):
-    later = rules.today() + timedelta(days=1)
+    later = dates.today() + timedelta(days=1)
     assert codes(api.get(f"{API}/area-codes/", {"updated_since": later.isoformat()})) == []
     since = AreaCode.objects.get(code="VN-SLOR-0003").updated_at
     AreaCode.objects.filter(code="VN-SLOR-0001").update(updated_at=since - timedelta(days=3))
@@ -235,7 +235,7 @@ def test_status_change_moves_updated_at(api, world):
     assert "VN-SLOR-0001" not in codes(
         api.get(f"{API}/area-codes/", {"updated_since": cutoff.isoformat()})
     )
-    set_status(code, CodeStatus.SUSPENDED, world.au, on=rules.today())
+    set_status(code, CodeStatus.SUSPENDED, world.au, on=dates.today())
     assert "VN-SLOR-0001" in codes(
         api.get(f"{API}/area-codes/", {"updated_since": cutoff.isoformat()})
     )
@@ -402,7 +402,7 @@ def test_bulk_check_explains_suspension_and_revocation(api, world):
 
 def test_bulk_check_defaults_to_today(api, world):
     data = check(api, market="AU", codes=["VN-SLOR-0001"]).json()
-    assert data["date"] == rules.today().isoformat()
+    assert data["date"] == dates.today().isoformat()
     assert data["results"][0]["valid"] is True
 
 
@@ -442,7 +442,7 @@ def test_bulk_check_malformed_json_is_a_400(api, world):
     "day", [date(2024, 1, 1), date(2024, 6, 1), date(2025, 2, 1), date(2025, 4, 1), None]
 )
 def test_list_and_check_never_disagree(api, world, market, day):
-    day = day or rules.today()
+    day = day or dates.today()
     everything = list(AreaCode.objects.values_list("code", flat=True))
     listed = set(
         codes(api.get(f"{API}/area-codes/", {"market": market, "valid_on": day.isoformat()}))

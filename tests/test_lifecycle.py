@@ -13,7 +13,6 @@ from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from registry import rules
 from registry.models import (
     AreaCode,
     AreaCodeStatusChange,
@@ -22,6 +21,7 @@ from registry.models import (
     Cooperative,
     VietGAPCertificate,
 )
+from registry.rules import bulk_check, dates, status_changes
 from tests.api_world import build_world
 from tests.factories import (
     AreaCodeFactory,
@@ -280,8 +280,8 @@ def test_expire_records_suspends_codes_that_rely_on_an_expired_certificate(world
     assert certificate.expiry_recorded_at is not None
     assert certificate.history.latest().history_change_reason == "manage.py expire_records"
     with translation.override("en"):
-        result = rules.check_codes(["VN-SLOR-0004"], world.au, rules.today())[0]
-        before = rules.check_codes(["VN-SLOR-0004"], world.au, date(2024, 12, 31))[0]
+        result = bulk_check.check_codes(["VN-SLOR-0004"], world.au, dates.today())[0]
+        before = bulk_check.check_codes(["VN-SLOR-0004"], world.au, date(2024, 12, 31))[0]
     assert not result.valid
     assert "VG-EXPIRED expired on 2025-01-01" in result.reason
     assert before.valid
@@ -329,7 +329,7 @@ def test_concurrent_changes_are_serialised_and_both_recorded():
     au = MarketFactory(code="AU")
     code = AreaCodeFactory()
     set_status(code, CodeStatus.ACTIVE, au, on=date(2024, 1, 10))
-    today = rules.today()
+    today = dates.today()
     second_started, outcome = threading.Event(), {}
 
     def second_person():
@@ -342,7 +342,7 @@ def test_concurrent_changes_are_serialised_and_both_recorded():
                 AreaCode.objects.get(pk=code.pk), CodeStatus.REVOKED, au, on=today, reason="second"
             )
             outcome["second"] = "recorded"
-        except rules.TransitionError as error:
+        except status_changes.StatusChangeError as error:
             outcome["second"] = error
         finally:
             connections.close_all()
@@ -370,4 +370,4 @@ def test_concurrent_changes_are_serialised_and_both_recorded():
 
 def test_expiry_window_is_a_setting(settings):
     settings.REGISTRY_EXPIRING_WITHIN_DAYS = 10
-    assert rules.expiring_window() == timedelta(days=10)
+    assert dates.expiring_window() == timedelta(days=10)

@@ -1,4 +1,4 @@
-"""The domain rules module: transitions, validity on a date, certificate states."""
+"""The domain rules (registry.rules): transitions, validity on a date, certificate states."""
 
 from datetime import date, timedelta
 
@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from registry import rules
+from registry import keys
 from registry.models import AreaCode, CodeStatus
+from registry.rules import bulk_check, codes, dates, queries, status_changes
 from tests.factories import (
     AreaCodeFactory,
     CertificateFactory,
@@ -44,8 +45,8 @@ def current(code, market):
 
 
 def test_normalise_code():
-    assert rules.normalise_code(" vn–slor—0001 ") == "VN-SLOR-0001"
-    assert rules.normalise_code("vn slor-0001") == "VNSLOR-0001"
+    assert keys.normalise_code(" vn–slor—0001 ") == "VN-SLOR-0001"
+    assert keys.normalise_code("vn slor-0001") == "VNSLOR-0001"
 
 
 @pytest.mark.parametrize(
@@ -73,7 +74,7 @@ def test_transitions(au, path, allowed):
         set_status(code, last, au)
         assert current(code, au) == last
     else:
-        with pytest.raises(rules.TransitionError):
+        with pytest.raises(status_changes.StatusChangeError):
             set_status(code, last, au)
         assert code.status_changes.count() == len(before)
 
@@ -82,7 +83,7 @@ def test_revoked_is_final_and_says_so(au):
     code = AreaCodeFactory(code="VN-SLOR-0042")
     set_status(code, ACTIVE, au)
     set_status(code, REVOKED, au)
-    with pytest.raises(rules.TransitionError) as error:
+    with pytest.raises(status_changes.StatusChangeError) as error:
         set_status(code, ACTIVE, au)
     assert "revocation is final" in str(error.value)
 
@@ -91,7 +92,7 @@ def test_market_pattern_blocks_activation(au):
     au.area_code_pattern = r"VN-[A-Z]{2}OR-\d{4}"
     au.save()
     code = AreaCodeFactory(code="VN-SL-ABC")
-    with pytest.raises(rules.TransitionError) as error:
+    with pytest.raises(status_changes.StatusChangeError) as error:
         set_status(code, ACTIVE, au)
     assert "format" in str(error.value)
 
@@ -108,7 +109,7 @@ def test_all_markets_or_none(au, cn):
     code = AreaCodeFactory()
     set_status(code, ACTIVE, au, cn)
     set_status(code, REVOKED, cn)
-    with pytest.raises(rules.TransitionError):
+    with pytest.raises(status_changes.StatusChangeError):
         set_status(code, SUSPENDED, au, cn)  # CN is revoked, so AU must not change either
     assert current(code, au) == ACTIVE
 
@@ -125,7 +126,7 @@ def test_reason_required_and_no_future_dates(au):
     with pytest.raises(ValidationError):
         set_status(code, ACTIVE, au, reason="  ")
     with pytest.raises(ValidationError):
-        set_status(code, ACTIVE, au, on=rules.today() + timedelta(days=1))
+        set_status(code, ACTIVE, au, on=dates.today() + timedelta(days=1))
 
 
 def test_change_cannot_predate_the_current_status(au):
@@ -142,7 +143,7 @@ def test_validity_on_past_dates_comes_from_history(au):
     set_status(code, ACTIVE, au, on=date(2024, 9, 1))
 
     def valid(on):
-        return AreaCode.objects.filter(rules.valid_on_q(AreaCode, [au], on), pk=code.pk).exists()
+        return AreaCode.objects.filter(queries.valid_on_q(AreaCode, [au], on), pk=code.pk).exists()
 
     assert not valid(date(2024, 1, 31))
     assert valid(date(2024, 2, 1))
@@ -151,7 +152,7 @@ def test_validity_on_past_dates_comes_from_history(au):
     assert not valid(date(2024, 8, 31))
     assert valid(date(2024, 9, 1))
     checks = {
-        on: rules.check_codes([code.code], au, on)[0].valid
+        on: bulk_check.check_codes([code.code], au, on)[0].valid
         for on in (date(2024, 1, 31), date(2024, 3, 1), date(2024, 7, 1), date(2024, 10, 1))
     }
     assert checks == {
@@ -169,8 +170,8 @@ def test_expired_certificate_makes_an_active_code_invalid(au):
     )
     set_status(code, ACTIVE, au, on=date(2023, 2, 1))
     before, after = (
-        rules.check_codes([code.code], au, date(2025, 1, 1))[0],
-        rules.check_codes([code.code], au, date(2025, 1, 2))[0],
+        bulk_check.check_codes([code.code], au, date(2025, 1, 1))[0],
+        bulk_check.check_codes([code.code], au, date(2025, 1, 2))[0],
     )
     assert before.valid
     assert not after.valid
@@ -182,49 +183,49 @@ def test_certificate_validity_states(settings):
     settings.REGISTRY_EXPIRING_WITHIN_DAYS = 60
     today = date(2026, 11, 25)
     certificate = CertificateFactory.build(issued_on=date(2025, 1, 1), expires_on=date(2027, 3, 1))
-    assert rules.certificate_validity(certificate, today) == "valid"
+    assert dates.certificate_validity(certificate, today) == "valid"
     certificate.expires_on = date(2027, 1, 25)  # today + 61 days
-    assert rules.certificate_validity(certificate, today) == "valid"
+    assert dates.certificate_validity(certificate, today) == "valid"
     certificate.expires_on = date(2027, 1, 24)  # today + 60 days
-    assert rules.certificate_validity(certificate, today) == "expiring"
+    assert dates.certificate_validity(certificate, today) == "expiring"
     certificate.expires_on = date(2026, 11, 25)
-    assert rules.certificate_validity(certificate, today) == "expiring"
+    assert dates.certificate_validity(certificate, today) == "expiring"
     certificate.expires_on = date(2026, 11, 24)
-    assert rules.certificate_validity(certificate, today) == "expired"
+    assert dates.certificate_validity(certificate, today) == "expired"
     certificate.revoked_on = date(2026, 1, 1)
-    assert rules.certificate_validity(certificate, today) == "revoked"
+    assert dates.certificate_validity(certificate, today) == "revoked"
 
 
 def test_certificate_validity_query_agrees_with_python(settings):
     from registry.models import VietGAPCertificate
 
-    today = rules.today()
+    today = dates.today()
     for months in (1, 10, 22, 23, 25, 26):
-        CertificateFactory(issued_on=rules.add_months(today, -months))
+        CertificateFactory(issued_on=dates.add_months(today, -months))
     CertificateFactory(revoked_on=today, revocation_reason="x")
     for state in ("valid", "expiring", "expired", "revoked"):
         in_sql = set(
-            VietGAPCertificate.objects.filter(rules.certificate_validity_q(state)).values_list(
+            VietGAPCertificate.objects.filter(queries.certificate_validity_q(state)).values_list(
                 "pk", flat=True
             )
         )
         in_python = {
-            c.pk for c in VietGAPCertificate.objects.all() if rules.certificate_validity(c) == state
+            c.pk for c in VietGAPCertificate.objects.all() if dates.certificate_validity(c) == state
         }
         assert in_sql == in_python, state
         assert in_sql, state
 
 
 def test_latest_allowed_expiry_handles_month_ends():
-    assert rules.latest_allowed_expiry(date(2024, 1, 15)) == date(2026, 4, 15)
-    assert rules.latest_allowed_expiry(date(2023, 11, 30)) == date(2026, 2, 28)
+    assert dates.latest_allowed_expiry(date(2024, 1, 15)) == date(2026, 4, 15)
+    assert dates.latest_allowed_expiry(date(2023, 11, 30)) == date(2026, 2, 28)
 
 
 def test_packing_houses_follow_the_same_rules(au):
     house = PackingHouseFactory()
     set_status(house, ACTIVE, au)
     set_status(house, SUSPENDED, au, on=date(2024, 3, 1))
-    result = rules.check_codes([house.code.lower()], au, date(2024, 3, 2))[0]
+    result = bulk_check.check_codes([house.code.lower()], au, date(2024, 3, 2))[0]
     assert result.exists and not result.valid
     assert result.kind == "packing_house"
     assert "Suspended for AU since 2024-03-01" in result.reason
@@ -232,12 +233,12 @@ def test_packing_houses_follow_the_same_rules(au):
 
 def test_area_warning_for_small_export_areas(settings):
     settings.REGISTRY_MIN_EXPORT_AREA_HA = 10
-    assert rules.area_warnings(AreaCodeFactory.build(area_ha=5))
-    assert not rules.area_warnings(AreaCodeFactory.build(area_ha=12))
+    assert codes.area_warnings(AreaCodeFactory.build(area_ha=5))
+    assert not codes.area_warnings(AreaCodeFactory.build(area_ha=12))
 
 
 def test_reasons_are_vietnamese_by_default(au):
     code = AreaCodeFactory()
     with translation.override("vi"):
-        reason = rules.check_codes([code.code], au, date(2024, 3, 1))[0].reason
+        reason = bulk_check.check_codes([code.code], au, date(2024, 3, 1))[0].reason
     assert reason == "Chưa được cấp cho AU vào ngày 2024-03-01."

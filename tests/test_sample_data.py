@@ -39,9 +39,9 @@ def test_sample_data_is_shaped_on_song_ma():
     markets = set(AreaCode.objects.values_list("market_statuses__market__code", flat=True))
     assert {"AU", "US", "CN", "VN"} <= markets
     assert AreaCode.objects.filter(kind="domestic").exists()
-    from registry import rules
+    from registry.rules import dates
 
-    validities = {rules.certificate_validity(c) for c in VietGAPCertificate.objects.all()}
+    validities = {dates.certificate_validity(c) for c in VietGAPCertificate.objects.all()}
     assert {"valid", "expiring", "expired", "revoked"} <= validities
     assert all("hư cấu" in c.notes for c in AreaCode.objects.all())
 

@@ -13,8 +13,9 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from registry import exports, rules
+from registry import exports
 from registry.models import AreaCode, CodeStatus, Cooperative, PackingHouse, VietGAPCertificate
+from registry.rules import dates
 from registry.tables import AREA_CODES
 from tests.api_world import build_world
 from tests.factories import AreaCodeFactory, CooperativeFactory, commune, set_status
@@ -51,7 +52,7 @@ def test_csv_download_has_bom_headers_and_a_meaningful_name(api, world):
     assert response.status_code == 200
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    today = rules.today().isoformat()
+    today = dates.today().isoformat()
     assert response["Content-Disposition"] == (
         f'attachment; filename="area-codes_crop-longan_market-AU_{today}.csv"'
     )

@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from registry import rules
-from registry.admin.filters import CERTIFICATE_FILTERS
+from registry.admin.list_filters import CERTIFICATE_FILTERS
 from registry.admin.mixins import RegistryAdmin
 from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.models import CertificateValidity, VietGAPCertificate
+from registry.rules import dates
 
 
 @admin.register(VietGAPCertificate)
@@ -35,4 +35,4 @@ class VietGAPCertificateAdmin(SpreadsheetAdminMixin, RegistryAdmin):
 
     @admin.display(description=_("validity"))
     def validity(self, obj):
-        return CertificateValidity(rules.certificate_validity(obj)).label
+        return CertificateValidity(dates.certificate_validity(obj)).label

@@ -4,8 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from registry import rules
-from registry.admin.filters import AREA_CODE_FILTERS, PACKING_HOUSE_FILTERS
+from registry.admin.list_filters import AREA_CODE_FILTERS, PACKING_HOUSE_FILTERS
 from registry.admin.mixins import NeverDeletedAdmin, ReadOnlyInline
 from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.admin.status_actions import StatusActionsMixin
@@ -18,6 +17,8 @@ from registry.models import (
     PackingHouseMarket,
     PackingHouseStatusChange,
 )
+from registry.rules import dates, queries
+from registry.rules.codes import area_warnings
 
 STATUS_SYMBOLS = {"active": "✓", "suspended": "‖", "revoked": "✗"}
 
@@ -49,7 +50,7 @@ class CodeAdmin(StatusActionsMixin, NeverDeletedAdmin):
     date_hierarchy = "issued_on"
 
     def get_queryset(self, request):
-        current_model, _history = rules.status_models(self.model)
+        current_model, _history = queries.status_models(self.model)
         return (
             super()
             .get_queryset(request)
@@ -106,11 +107,11 @@ class AreaCodeAdmin(SpreadsheetAdminMixin, CodeAdmin):
     def certificate_validity(self, obj):
         if obj.certificate is None:
             return "–"
-        return CertificateValidity(rules.certificate_validity(obj.certificate)).label
+        return CertificateValidity(dates.certificate_validity(obj.certificate)).label
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        for warning in rules.area_warnings(obj):
+        for warning in area_warnings(obj):
             self.message_user(request, warning, messages.WARNING)
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin.filters import COOPERATIVE_FILTERS
+from registry.admin.list_filters import COOPERATIVE_FILTERS
 from registry.admin.mixins import ReadOnlyInline, RegistryAdmin
 from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.models import AreaCode, Cooperative, TrademarkRight, VietGAPCertificate

@@ -1,9 +1,9 @@
-"""Admin list filters, each backed by the resource's FilterSet (registry.filters)."""
+"""Admin list filters, each backed by the resource's FilterSet (registry.filtersets)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from registry.admin.mixins import list_filter
-from registry.filters import (
+from registry.filtersets import (
     AreaCodeFilterSet,
     CertificateFilterSet,
     CooperativeFilterSet,

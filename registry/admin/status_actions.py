@@ -1,6 +1,6 @@
 """Admin actions that change a code's status per market: register (or reinstate), suspend,
 revoke. Each opens a form for the markets, reason, source, reference and effective date, then
-calls ``registry.rules.change_status`` for every selected code, all or nothing."""
+calls ``registry.rules.status_changes.change_status`` for every selected code, all or nothing."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,8 +10,8 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from registry import rules
 from registry.models import ChangeSource, CodeStatus, Market
+from registry.rules import dates, status_changes
 
 
 class StatusChangeForm(forms.Form):
@@ -24,7 +24,7 @@ class StatusChangeForm(forms.Form):
     )
     effective_on = forms.DateField(
         label=_("effective date"),
-        initial=rules.today,
+        initial=dates.today,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -46,7 +46,7 @@ def _status_action(to_status: str, description, requires_market: bool = False):
             try:
                 with transaction.atomic():
                     for subject in queryset:
-                        rules.change_status(
+                        status_changes.change_status(
                             subject,
                             to_status,
                             markets=list(form.cleaned_data["markets"]) or None,
@@ -99,4 +99,4 @@ class StatusActionsMixin:
     actions = STATUS_ACTIONS
 
     def has_change_code_status_permission(self, request, obj=None):
-        return request.user.has_perm(f"{self.opts.app_label}.change_code_status")
+        return status_changes.may_change_status(request.user, self.model)

@@ -17,9 +17,9 @@ from collections import defaultdict
 
 from rest_framework.fields import DateTimeField
 
-from registry import reference, rules
+from registry import reference
 from registry.api.prepared import PreparedLookup
-from registry.filtering import REFERENCE_MODELS
+from registry.filter_fields import REFERENCE_MODELS
 from registry.models import (
     AreaCodeMarket,
     Commune,
@@ -28,6 +28,7 @@ from registry.models import (
     PackingHouseMarket,
     VietGAPCertificate,
 )
+from registry.rules import dates
 
 _datetime = DateTimeField()
 
@@ -199,7 +200,7 @@ def _certificate(row) -> dict | None:
         "issued_on": _date(row["certificate__issued_on"]),
         "expires_on": _date(row["certificate__expires_on"]),
         "revoked_on": _date(row["certificate__revoked_on"]),
-        "validity": rules.validity_of(
+        "validity": dates.validity_of(
             row["certificate__expires_on"], row["certificate__revoked_on"]
         ),
     }

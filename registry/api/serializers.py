@@ -4,7 +4,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from registry import rules
+from registry import keys
 from registry.models import (
     AreaCode,
     CertificationBody,
@@ -19,6 +19,7 @@ from registry.models import (
     TrademarkRight,
     VietGAPCertificate,
 )
+from registry.rules import dates
 
 
 class ModelCleanMixin:
@@ -40,6 +41,42 @@ class ModelCleanMixin:
             field.name: getattr(self.instance, field.name)
             for field in self.Meta.model._meta.concrete_fields
         }
+
+
+class NaturalKeyField(serializers.SlugRelatedField):
+    """A related record named by its natural key, normalised as ``registry.keys`` does
+    everywhere else (so ``longan``/``Longan`` or ``4204``/``04204`` name the same record)."""
+
+    def __init__(self, *, normalise, **kwargs):
+        self.normalise = normalise
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(self.normalise(data) if isinstance(data, str) else data)
+
+
+def crop_field(**kwargs):
+    return NaturalKeyField(
+        slug_field="slug", queryset=Crop.objects.all(), normalise=keys.normalise_crop_slug, **kwargs
+    )
+
+
+def commune_field(**kwargs):
+    return NaturalKeyField(
+        slug_field="code",
+        queryset=Commune.objects.all(),
+        normalise=keys.normalise_commune_code,
+        **kwargs,
+    )
+
+
+def cooperative_field(**kwargs):
+    return NaturalKeyField(
+        slug_field="tax_code",
+        queryset=Cooperative.objects.all(),
+        normalise=keys.normalise_tax_code,
+        **kwargs,
+    )
 
 
 # --- Reference data --------------------------------------------------------------------------
@@ -128,7 +165,7 @@ class CooperativeSerializer(serializers.ModelSerializer):
 
 
 class CooperativeWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
-    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
+    commune = commune_field()
 
     class Meta:
         model = Cooperative
@@ -165,7 +202,7 @@ class CertificateSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "number", "body", "issued_on", "expires_on", "revoked_on", "validity"]
 
     def get_validity(self, obj) -> str:
-        return rules.certificate_validity(obj)
+        return dates.certificate_validity(obj)
 
 
 class CertificateSerializer(CertificateSummarySerializer):
@@ -200,11 +237,9 @@ class CertificateSerializer(CertificateSummarySerializer):
 
 class CertificateWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
     body = serializers.SlugRelatedField(slug_field="code", queryset=CertificationBody.objects.all())
-    cooperative = serializers.SlugRelatedField(
-        slug_field="tax_code", queryset=Cooperative.objects.all()
-    )
-    crop = serializers.SlugRelatedField(slug_field="slug", queryset=Crop.objects.all())
-    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
+    cooperative = cooperative_field()
+    crop = crop_field()
+    commune = commune_field()
 
     class Meta:
         model = VietGAPCertificate
@@ -266,17 +301,15 @@ class CodeWriteMixin(ModelCleanMixin):
     """Codes are stored normalised, and their letters never change once issued."""
 
     def validate_code(self, value):
-        if self.instance is not None and rules.normalise_code(value) != self.instance.code:
+        if self.instance is not None and keys.normalise_code(value) != self.instance.code:
             raise serializers.ValidationError("A code's letters never change once issued.")
-        return rules.normalise_code(value)
+        return keys.normalise_code(value)
 
 
 class AreaCodeWriteSerializer(CodeWriteMixin, serializers.ModelSerializer):
-    crop = serializers.SlugRelatedField(slug_field="slug", queryset=Crop.objects.all())
-    cooperative = serializers.SlugRelatedField(
-        slug_field="tax_code", queryset=Cooperative.objects.all()
-    )
-    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
+    crop = crop_field()
+    cooperative = cooperative_field()
+    commune = commune_field()
     certificate = serializers.PrimaryKeyRelatedField(
         queryset=VietGAPCertificate.objects.all(), required=False, allow_null=True
     )
@@ -324,10 +357,8 @@ class PackingHouseSerializer(serializers.ModelSerializer):
 
 
 class PackingHouseWriteSerializer(CodeWriteMixin, serializers.ModelSerializer):
-    commune = serializers.SlugRelatedField(slug_field="code", queryset=Commune.objects.all())
-    cooperative = serializers.SlugRelatedField(
-        slug_field="tax_code", queryset=Cooperative.objects.all(), required=False, allow_null=True
-    )
+    commune = commune_field()
+    cooperative = cooperative_field(required=False, allow_null=True)
 
     class Meta:
         model = PackingHouse
@@ -348,14 +379,19 @@ class PackingHouseWriteSerializer(CodeWriteMixin, serializers.ModelSerializer):
 # --- Bulk check and status changes -----------------------------------------------------------
 
 
-class MarketField(serializers.SlugRelatedField):
+class MarketField(NaturalKeyField):
     """A market by its code, in any case."""
 
     def __init__(self, **kwargs):
-        super().__init__(slug_field="code", queryset=Market.objects.all(), **kwargs)
+        super().__init__(
+            slug_field="code",
+            queryset=Market.objects.all(),
+            normalise=keys.normalise_market_code,
+            **kwargs,
+        )
 
     def to_internal_value(self, data):
-        return super().to_internal_value(str(data).strip().upper())
+        return super().to_internal_value(str(data))
 
 
 class CodeCheckRequestSerializer(serializers.Serializer):

@@ -7,22 +7,17 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from registry import rules
 from registry.api import serializers as s
+from registry.rules import status_changes
 
 
 class CanChangeCodeStatus(BasePermission):
-    """Reading the timeline is public; recording a change needs ``change_code_status``."""
+    """Reading the timeline is public; recording a change needs ``may_change_status``."""
 
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS:
             return True
-        opts = view.get_queryset().model._meta
-        return bool(
-            request.user
-            and request.user.is_authenticated
-            and request.user.has_perm(f"{opts.app_label}.change_code_status")
-        )
+        return status_changes.may_change_status(request.user, view.get_queryset().model)
 
 
 class StatusChangesMixin:
@@ -54,7 +49,7 @@ class StatusChangesMixin:
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         try:
-            recorded = rules.change_status(
+            recorded = status_changes.change_status(
                 subject,
                 data["to_status"],
                 markets=data.get("markets") or None,
@@ -64,7 +59,7 @@ class StatusChangesMixin:
                 reference=data["reference"],
                 user=request.user,
             )
-        except rules.TransitionError as error:
+        except status_changes.StatusChangeError as error:
             raise ValidationError(error.message_dict) from error
         return Response(
             s.StatusChangeSerializer(recorded, many=True).data, status=status.HTTP_201_CREATED

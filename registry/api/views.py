@@ -6,10 +6,10 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from registry import rules
+from registry import keys
 from registry.api import representations
 from registry.api import serializers as s
-from registry.api.csv import CSVDownloadMixin
+from registry.api.downloads import CSVDownloadMixin
 from registry.api.status import StatusChangesMixin
 from registry.api.viewsets import (
     ReadOnlyRegistryViewSet,
@@ -17,7 +17,7 @@ from registry.api.viewsets import (
     RepresentedViewSet,
     documented,
 )
-from registry.filters import (
+from registry.filtersets import (
     AreaCodeFilterSet,
     CertificateFilterSet,
     CommuneFilterSet,
@@ -34,6 +34,7 @@ from registry.models import (
     Province,
     VietGAPCertificate,
 )
+from registry.rules import bulk_check, dates
 
 
 @documented(s.AreaCodeSerializer, s.AreaCodeWriteSerializer)
@@ -48,7 +49,7 @@ class AreaCodeViewSet(CSVDownloadMixin, StatusChangesMixin, RepresentedViewSet):
     lookup_field = "code"
     ordering = ["code"]
     ordering_fields = ["code", "issued_on", "area_ha", "updated_at", "crop__slug", "kind"]
-    normalise_lookup = staticmethod(rules.normalise_code)
+    normalise_lookup = staticmethod(keys.normalise_code)
 
     @extend_schema(
         request=s.CodeCheckRequestSerializer,
@@ -72,8 +73,8 @@ class AreaCodeViewSet(CSVDownloadMixin, StatusChangesMixin, RepresentedViewSet):
         request_serializer = s.CodeCheckRequestSerializer(data=request.data)
         request_serializer.is_valid(raise_exception=True)
         market = request_serializer.validated_data["market"]
-        day = request_serializer.validated_data.get("date") or rules.today()
-        results = rules.check_codes(request_serializer.validated_data["codes"], market, day)
+        day = request_serializer.validated_data.get("date") or dates.today()
+        results = bulk_check.check_codes(request_serializer.validated_data["codes"], market, day)
         return Response(
             s.CodeCheckResponseSerializer(
                 {"market": market.code, "date": day, "results": results}
@@ -93,7 +94,7 @@ class PackingHouseViewSet(CSVDownloadMixin, StatusChangesMixin, RepresentedViewS
     lookup_field = "code"
     ordering = ["code"]
     ordering_fields = ["code", "name", "issued_on", "updated_at"]
-    normalise_lookup = staticmethod(rules.normalise_code)
+    normalise_lookup = staticmethod(keys.normalise_code)
 
 
 @documented(s.CooperativeSerializer, s.CooperativeWriteSerializer)
@@ -109,7 +110,7 @@ class CooperativeViewSet(CSVDownloadMixin, RegistryViewSet):
     lookup_field = "tax_code"
     ordering = ["name", "tax_code"]
     ordering_fields = ["name", "tax_code", "established_on", "member_households", "updated_at"]
-    normalise_lookup = staticmethod(str.strip)
+    normalise_lookup = staticmethod(keys.normalise_tax_code)
 
 
 @documented(s.CertificateSerializer, s.CertificateWriteSerializer)
@@ -135,7 +136,7 @@ class MarketViewSet(ReadOnlyRegistryViewSet):
     ordering = ["code"]
     ordering_fields = ["code", "name_en", "name_vi"]
     filterset_fields = []
-    normalise_lookup = staticmethod(str.upper)
+    normalise_lookup = staticmethod(keys.normalise_market_code)
 
 
 class CropViewSet(ReadOnlyRegistryViewSet):
@@ -145,7 +146,7 @@ class CropViewSet(ReadOnlyRegistryViewSet):
     ordering = ["slug"]
     ordering_fields = ["slug", "name_vi", "name_en"]
     filterset_fields = []
-    normalise_lookup = staticmethod(str.lower)
+    normalise_lookup = staticmethod(keys.normalise_crop_slug)
 
 
 class ProvinceViewSet(ReadOnlyRegistryViewSet):
@@ -157,7 +158,7 @@ class ProvinceViewSet(ReadOnlyRegistryViewSet):
     ordering = ["code"]
     ordering_fields = ["code", "name"]
     filterset_fields = []
-    normalise_lookup = staticmethod(lambda value: value.zfill(2))
+    normalise_lookup = staticmethod(keys.normalise_province_code)
 
 
 class CommuneViewSet(ReadOnlyRegistryViewSet):
@@ -169,4 +170,4 @@ class CommuneViewSet(ReadOnlyRegistryViewSet):
     lookup_field = "code"
     ordering = ["code"]
     ordering_fields = ["code", "name"]
-    normalise_lookup = staticmethod(lambda value: value.zfill(5))
+    normalise_lookup = staticmethod(keys.normalise_commune_code)

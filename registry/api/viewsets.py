@@ -7,9 +7,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from registry import answer_cache, data_version, rules
+from registry import answer_cache, data_version
 from registry.api.history import HistoryMixin
 from registry.api.prepared import PreparedLookup
+from registry.rules import dates
 
 
 class ReadOnlyRegistryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -84,7 +85,7 @@ class RepresentedViewSet(RegistryViewSet):
         queryset = self.filter_queryset(self.get_queryset()).values(*self.representation.fields)
         paginator = self.paginator
         window = paginator.window(queryset, request)
-        key = ("page", answer_cache.query_key(window), rules.today().isoformat())
+        key = ("page", answer_cache.query_key(window), dates.today().isoformat())
         results = answer_cache.cached(key, lambda: self._render_page(window), using=window.db)
         return paginator.get_paginated_response(results)
 

@@ -1,14 +1,14 @@
 """The registry's records, one module per family."""
 
-from registry.models.catalog import CertificationBody, Crop, Market
-from registry.models.certificates import VietGAPCertificate
-from registry.models.choices import (
+from registry.choices import (
     CertificateValidity,
     ChangeSource,
     CodeKind,
     CodeStatus,
     CooperativeStatus,
 )
+from registry.models.catalog import CertificationBody, Crop, Market
+from registry.models.certificates import VietGAPCertificate
 from registry.models.codes import (
     AreaCode,
     AreaCodeMarket,

@@ -8,6 +8,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from registry.keys import normalise_crop_slug, normalise_market_code
 from registry.models.base import RegistryModel
 
 
@@ -36,6 +37,10 @@ class Crop(RegistryModel):
 
     def __str__(self) -> str:
         return f"{self.name_vi} ({self.name_en})"
+
+    def save(self, *args, **kwargs):
+        self.slug = normalise_crop_slug(self.slug or "")
+        super().save(*args, **kwargs)
 
 
 class Market(RegistryModel):
@@ -86,7 +91,7 @@ class Market(RegistryModel):
         return f"{self.code} – {self.name_vi}"
 
     def save(self, *args, **kwargs):
-        self.code = (self.code or "").strip().upper()
+        self.code = normalise_market_code(self.code or "")
         super().save(*args, **kwargs)
 
 

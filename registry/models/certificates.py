@@ -1,7 +1,7 @@
 """VietGAP certificates (TCVN 11892-1:2017) and who issued them.
 
 Whether a certificate is valid, expiring, expired or revoked on a date is decided in
-``registry.rules``, not here.
+``registry.rules.dates``, not here.
 """
 
 from datetime import timedelta
@@ -15,9 +15,11 @@ from registry.models.base import RegistryModel
 from registry.models.catalog import CertificationBody, Crop
 from registry.models.cooperatives import Cooperative
 from registry.models.places import Commune
+from registry.rules.dates import latest_allowed_expiry
 
 # The database backstop for "at most 2 years + 3 months": the longest such span in days
-# (a leap year plus July-September). The exact calendar rule is in registry.rules.
+# (a leap year plus July-September). The exact calendar rule is
+# registry.rules.dates.latest_allowed_expiry.
 LONGEST_VALIDITY = timedelta(days=366 + 365 + 92)
 
 
@@ -93,8 +95,6 @@ class VietGAPCertificate(RegistryModel):
         return self.number
 
     def clean(self) -> None:
-        from registry.rules import latest_allowed_expiry
-
         errors = {}
         if self.issued_on and self.expires_on:
             if self.expires_on <= self.issued_on:

@@ -3,7 +3,8 @@ status per target market.
 
 Both kinds of code share one shape for status: ``market_statuses`` (the status for each market
 now) and ``status_changes`` (the append-only history it comes from). Both relations use the
-field name ``subject`` so that ``registry.rules`` treats an area code and a packing house alike.
+field name ``subject`` so that the rules (``registry.rules``) treat an area code and a packing
+house alike.
 A code is never deleted and never reused.
 """
 
@@ -15,10 +16,11 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from registry.choices import ChangeSource, CodeKind, CodeStatus
+from registry.keys import normalise_code
 from registry.models.base import RegistryModel
 from registry.models.catalog import Crop, Market
 from registry.models.certificates import VietGAPCertificate
-from registry.models.choices import ChangeSource, CodeKind, CodeStatus
 from registry.models.cooperatives import Cooperative
 from registry.models.places import Commune
 
@@ -59,8 +61,6 @@ class RegisteredCode(RegistryModel):
         return self.code
 
     def save(self, *args, **kwargs):
-        from registry.rules import normalise_code
-
         self.code = normalise_code(self.code or "")
         super().save(*args, **kwargs)
 
@@ -164,8 +164,6 @@ class AreaCode(RegisteredCode):
             elif self.crop_id and self.certificate.crop_id != self.crop_id:
                 errors["certificate"] = _("This certificate is for another crop.")
         if self.code:
-            from registry.rules import normalise_code
-
             normalised = normalise_code(self.code)
             clash = AreaCode.objects.filter(code=normalised).exclude(pk=self.pk)
             if clash.exists():
@@ -211,8 +209,6 @@ class PackingHouse(RegisteredCode):
 
     def clean(self) -> None:
         if self.code:
-            from registry.rules import normalise_code
-
             normalised = normalise_code(self.code)
             if PackingHouse.objects.filter(code=normalised).exclude(pk=self.pk).exists():
                 raise ValidationError(

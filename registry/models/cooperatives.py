@@ -5,8 +5,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from registry.choices import CooperativeStatus
+from registry.keys import normalise_tax_code
 from registry.models.base import RegistryModel
-from registry.models.choices import CooperativeStatus
 from registry.models.places import Commune
 
 TAX_CODE_REGEX = r"^\d{10}(-\d{3})?$"
@@ -69,6 +70,10 @@ class Cooperative(RegistryModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.tax_code = normalise_tax_code(self.tax_code or "")
+        super().save(*args, **kwargs)
 
 
 class TrademarkRight(RegistryModel):

@@ -7,7 +7,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from registry import exports
-from registry.filters import (
+from registry.filtersets import (
     AreaCodeFilterSet,
     CertificateFilterSet,
     CooperativeFilterSet,

@@ -1,0 +1,42 @@
+"""How each natural key is written, one function per key.
+
+Models, FilterSets, serializers, API look-ups, imports and commands all normalise through
+these, so a key typed one way in a URL and another in a spreadsheet names the same record.
+Imports no models: the models themselves use it.
+"""
+
+import re
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212_]")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_code(raw: str) -> str:
+    """A growing-area or packing-house code: ``" vn–slor–0001 "`` → ``"VN-SLOR-0001"``
+    (no spaces, upper case, plain hyphens)."""
+    return _SPACES.sub("", _DASHES.sub("-", raw)).upper()
+
+
+def normalise_tax_code(raw: str) -> str:
+    """A cooperative's tax code (``0123456789`` or ``0123456789-001``), trimmed."""
+    return raw.strip()
+
+
+def normalise_commune_code(raw: str) -> str:
+    """A commune's GSO code: 5 digits, zero-padded (``4204`` → ``04204``)."""
+    return raw.strip().zfill(5)
+
+
+def normalise_province_code(raw: str) -> str:
+    """A province's GSO code: 2 digits, zero-padded (``4`` → ``04``)."""
+    return raw.strip().zfill(2)
+
+
+def normalise_market_code(raw: str) -> str:
+    """A market's ISO code, upper case (``au`` → ``AU``)."""
+    return raw.strip().upper()
+
+
+def normalise_crop_slug(raw: str) -> str:
+    """A crop's slug, lower case (``Longan`` → ``longan``)."""
+    return raw.strip().lower()
