@@ -90,12 +90,15 @@ def staff(user_in_role):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits, cached counts and reference tables start empty in each test."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from registry import reference
 
-    cache.clear()
-    reference.clear()
+    def clear():
+        for cache in caches.all(initialized_only=False):
+            cache.clear()
+        reference.clear()
+
+    clear()
     yield
-    cache.clear()
-    reference.clear()
+    clear()

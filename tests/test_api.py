@@ -680,32 +680,6 @@ def test_representations_match_the_declarative_serializers(world):
             assert representation.render(representation.complete(plain)) == [declared], obj
 
 
-def count_queries(api, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        data = api.get(url).json()
-    return data["count"], sum("COUNT(" in q["sql"].upper() for q in captured)
-
-
-def test_counts_are_cached_until_any_registry_write(api, world):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("the data version is kept by PostgreSQL triggers")
-    url = f"{API}/area-codes/?market=AU"
-    assert count_queries(api, url) == (3, 1)
-    assert count_queries(api, url) == (3, 0), "unchanged data: the cached count is used"
-    code = AreaCodeFactory()
-    set_status(code, CodeStatus.ACTIVE, world.au)
-    assert count_queries(api, url) == (4, 1), "a status change invalidates it"
-    assert count_queries(api, url) == (4, 0)
-    with connection.cursor() as cursor:  # even a write that bypasses the ORM
-        cursor.execute("DELETE FROM registry_areacodemarket WHERE subject_id = %s", [code.pk])
-    assert count_queries(api, url) == (3, 1)
-
-
 @pytest.mark.parametrize("field", ["code", "pk", "cooperative_id"])
 def test_prepared_lookups_return_what_the_orm_returns(world, field):
     from registry.api.prepared import PreparedLookup

@@ -380,13 +380,3 @@ def test_counts_are_cached_until_a_registry_write_commits(au, api):
     active_code(au)
     assert _count_and_count_queries(api, url) == (4, 1), "a status change invalidates it"
     assert _count_and_count_queries(api, url) == (4, 0)
-
-
-@pytest.fixture(autouse=True)
-def _places():  # TEMPORARY until conftest restores places after transactional flushes
-    from django.core.management import call_command
-
-    from registry.models import Commune
-
-    if not Commune.objects.exists():
-        call_command("load_places", verbosity=0)
