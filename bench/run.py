@@ -473,6 +473,14 @@ def report(results: dict, targets_apply: bool) -> list[list[str]]:
             check(writes["ratio"] >= t["writes_ratio"]),
         ],
         [
+            "Status changes alone, before / after (per s)",
+            f"{writes['alone_before']['per_s']:,.0f} / {writes['alone_after']['per_s']:,.0f}",
+            "",
+            "",
+            "",
+            "",
+        ],
+        [
             "Status changes p99 / max (ms)",
             f"{during['p99_ms']:.1f} / {during['max_ms']:.0f}",
             f"alone {alone['p99_ms']:.1f} / {alone['max_ms']:.0f}",
@@ -639,6 +647,11 @@ def main(argv=None) -> int:
     rows = report(results, targets_apply=results["shape"]["codes"] == 100_000)
     print()
     print_table(rows)
+    print()
+    for run in ("alone_before", "during_control", "during_import", "alone_after"):
+        seen = results["writes"][run]["lock_waits_seen"]
+        waits = ", ".join(f"{kind} x{count}" for kind, count in seen.items()) or "none"
+        print(f"Lock waits seen, status changes {run.replace('_', ' ')}: {waits}")
     print()
     for query, plan in results["explain"].items():
         print(f"EXPLAIN {query}: indexes {', '.join(plan['indexes']) or 'none (sequential scan)'}")

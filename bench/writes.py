@@ -283,7 +283,10 @@ def window_with_import(
     """Status changes while an import runs: from its first written row, for ``seconds`` or
     until it ends. Then the import is left to finish (``finish``) or stopped."""
     importer = start_import(rows, prefix, transactions)
+    watchdog = threading.Timer(IMPORT_TIMEOUT_S, importer.kill)  # bounded even if it hangs
+    watchdog.start()
     first = importer.stdout.readline().strip()
+    watchdog.cancel()
     if first != "writing":
         importer.kill()
         out, err = importer.communicate()
