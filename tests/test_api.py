@@ -329,9 +329,9 @@ def test_bad_filter_values_are_400s_naming_the_parameter(api, world, path, param
 
 
 def test_400_says_what_is_wrong(api, world):
-    assert api.get(f"{API}/area-codes/", {"market": "AU,ZZ"}).json() == {
-        "market": ["Unknown market: ZZ."]
-    }
+    body = api.get(f"{API}/area-codes/", {"market": "AU,ZZ"}).json()
+    assert body.pop("request_id"), "every error names its request, for the logs"
+    assert body == {"market": ["Unknown market: ZZ."]}
     assert (
         "valid date"
         in api.get(f"{API}/area-codes/", {"valid_on": "yesterday"}).json()["valid_on"][0]
@@ -564,7 +564,7 @@ def test_codes_cannot_be_deleted(api, world, path):
 def test_unknown_api_path_is_a_json_404(api):
     response = api.get(f"{API}/nothing-here/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "request_id": response["X-Request-ID"]}
 
 
 def test_rate_limit_is_a_json_429(api, world, monkeypatch):

@@ -12,11 +12,11 @@ from datetime import date, timedelta
 import psycopg
 import pytest
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from registry import answer_cache, data_version
+from registry import answer_cache, append_only, data_version
 from registry.memory_cache import BoundedMemoryCache
 from registry.models import AreaCode, CodeStatus
 from tests.factories import (
@@ -226,8 +226,12 @@ def test_every_registry_table_moves_the_version_and_a_zero_row_statement_does_no
         with connection.cursor() as cursor:
             cursor.execute(f"UPDATE {table} SET {key} = {key} WHERE false")
         assert version() == before, f"a zero-row statement on {table} moved the version"
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if table in append_only.history_tables():  # history refuses UPDATE: lift that
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
             cursor.execute(f"UPDATE {table} SET {key} = {key} WHERE {key} = %s", [row_key])
+            if table in append_only.history_tables():
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
         assert version() != before, f"a write to {table} did not move the version"
 
 
@@ -258,7 +262,6 @@ def test_the_version_moves_once_per_transaction_and_not_on_rollback(au):
 def test_a_transaction_that_wrote_reads_no_cached_answer(au, api):
     """Inside a writing transaction the version has not moved yet: nothing cached may stand
     for what that transaction sees."""
-    from django.db import transaction
 
     active_code(au)
     assert data_version.current() is not None

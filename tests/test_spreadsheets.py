@@ -109,7 +109,10 @@ def test_csv_errors_stay_json(api, world):
     response = api.get(f"{API}/area-codes/", {"market": "ZZ", "format": "csv"})
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"market": ["Unknown market: ZZ."]}
+    assert response.json() == {
+        "market": ["Unknown market: ZZ."],
+        "request_id": response["X-Request-ID"],
+    }
 
 
 def test_other_resources_download(api, world):
