@@ -17,8 +17,13 @@ from django.db import transaction
 
 
 def clear_caches() -> None:
+    """Empty every cache a request may fill: Django's caches, the registry's reference
+    tables and the content types Django keeps per process."""
+    from django.contrib.contenttypes.models import ContentType
+
     from registry import reference
 
+    ContentType.objects.clear_cache()
     for cache in caches.all(initialized_only=False):
         cache.clear()
     reference.clear()
