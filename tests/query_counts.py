@@ -1,0 +1,94 @@
+"""How many SQL queries each endpoint runs, exactly (checked by tests/test_query_counts.py).
+
+Measured on PostgreSQL, with every cache empty and inside a transaction that has written data
+(so the registry's answer cache and reference tables are not used: the path a request takes
+after any write). The same number must hold with 3 and with 30 rows of each kind: a list, a
+CSV download, a bulk check or an admin page whose count grows with the rows fails.
+
+COPY statements (CSV downloads on PostgreSQL) are counted too. When a change to the code moves
+a count on purpose, change the number here in the same commit and say why.
+"""
+
+QUERY_COUNTS = {
+    # --- API: growing-area codes
+    "api area-codes list": 8,
+    "api area-codes list valid_on": 9,
+    "api area-codes list status": 9,
+    "api area-codes detail": 2,
+    "api area-codes csv": 2,
+    "api area-codes check": 3,
+    "api area-codes status-changes GET": 2,
+    "api area-codes status-changes POST": 12,
+    "api area-codes history": 2,
+    # --- API: packing houses
+    "api packing-houses list": 6,
+    "api packing-houses detail": 2,
+    "api packing-houses csv": 2,
+    "api packing-houses status-changes GET": 2,
+    "api packing-houses status-changes POST": 12,
+    "api packing-houses history": 2,
+    # --- API: cooperatives and certificates
+    "api cooperatives list": 4,
+    "api cooperatives detail": 2,
+    "api cooperatives csv": 1,
+    "api cooperatives history": 3,
+    "api vietgap-certificates list": 3,
+    "api vietgap-certificates detail": 1,
+    "api vietgap-certificates csv": 1,
+    "api vietgap-certificates history": 2,
+    # --- API: reference tables
+    "api markets list": 3,
+    "api markets detail": 1,
+    "api crops list": 3,
+    "api crops detail": 1,
+    "api provinces list": 3,
+    "api provinces detail": 1,
+    "api communes list": 3,
+    "api communes detail": 1,
+    # --- Admin, signed in as a superuser
+    "admin areacode changelist": 12,
+    "admin areacode change": 15,
+    "admin packinghouse changelist": 11,
+    "admin packinghouse change": 10,
+    "admin cooperative changelist": 10,
+    "admin cooperative change": 12,
+    "admin vietgapcertificate changelist": 11,
+    "admin vietgapcertificate change": 8,
+    "admin market changelist": 5,
+    "admin market change": 4,
+    "admin crop changelist": 5,
+    "admin crop change": 4,
+    "admin certificationbody changelist": 5,
+    "admin certificationbody change": 4,
+    "admin trademarkright changelist": 8,
+    "admin trademarkright change": 5,
+}
+
+#: Where SQLite runs another number of queries than PostgreSQL. Lists read no data version
+#: there (one query fewer); CSV downloads are written by Python from ordinary queries instead
+#: of one COPY.
+SQLITE_QUERY_COUNTS = {
+    "api area-codes list": 7,
+    "api area-codes list valid_on": 8,
+    "api area-codes list status": 8,
+    "api area-codes csv": 3,
+    "api packing-houses list": 5,
+    "api packing-houses csv": 3,
+    "api cooperatives list": 3,
+    "api cooperatives csv": 2,
+    "api vietgap-certificates list": 2,
+    "api markets list": 2,
+    "api crops list": 2,
+    "api provinces list": 2,
+    "api communes list": 2,
+}
+
+#: Importing N new area codes (each registered for one market) through the admin's import
+#: pages: (base, per row), i.e. base + per_row * N queries. These grow with N because that is
+#: what the import does: each row is looked up, validated, saved, given its history record and
+#: its status change.
+IMPORT_QUERY_COUNTS = {
+    "import area codes preview": (10, 39),
+    "import area codes confirm": (12, 39),
+}
+SQLITE_IMPORT_QUERY_COUNTS = {"import area codes confirm": (11, 39)}

@@ -1,0 +1,340 @@
+"""Exact query counts for every endpoint, held in ``tests/query_counts.py`` (issue 9 §6).
+
+Each endpoint is measured on a small registry (3 of everything) and on a larger one (30),
+with ``CaptureQueriesContext``; both must equal the number in the file, so a count that
+changes, or one that grows with the number of rows, fails. Each measurement runs in a
+savepoint that is rolled back (a status change or an import measured on one endpoint leaves
+nothing for the next) with every cache emptied first.
+
+Everything runs inside the test's transaction after writing data, so the registry's answer
+cache and reference tables are bypassed (``registry.data_version``): these are the counts of
+the uncached path, the one a request takes after any write.
+
+When a count changes on purpose, update ``tests/query_counts.py``: the failure lists every
+endpoint's measured counts in the file's format.
+"""
+
+import io
+from contextlib import contextmanager
+from datetime import date, timedelta
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from registry.models import (
+    AreaCode,
+    CertificationBody,
+    CodeStatus,
+    Cooperative,
+    Crop,
+    Market,
+    PackingHouse,
+    TrademarkRight,
+    VietGAPCertificate,
+)
+from tests import query_counts
+from tests.factories import (
+    AreaCodeFactory,
+    CertificateFactory,
+    CertificationBodyFactory,
+    CooperativeFactory,
+    CropFactory,
+    MarketFactory,
+    PackingHouseFactory,
+    TrademarkRightFactory,
+    commune,
+    set_status,
+)
+from tests.property_support import clear_caches, one_example
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+SIZES = (3, 30)
+IMPORT_SIZES = (2, 5, 12)
+COMMUNES = ("04204", "04183")
+
+
+def build(n: int) -> None:
+    """``n`` cooperatives (each with a trademark right), certificates (valid, revoked,
+    expired), area codes (some without a certificate, in two markets, half suspended in one)
+    and packing houses (half with a cooperative)."""
+    au, _us, cn = (MarketFactory(code=code) for code in ("AU", "US", "CN"))
+    longan = CropFactory(slug="longan")
+    CropFactory(slug="mango", name_vi="Xoài", name_en="Mango")
+    body = CertificationBodyFactory()
+    today = timezone.localdate()
+    for i in range(n):
+        place = commune(COMMUNES[i % 2])
+        cooperative = CooperativeFactory(tax_code=f"55{i + 1:08d}", commune=place)
+        TrademarkRightFactory(cooperative=cooperative)
+        issued = today - timedelta(days=200 + 400 * (i % 3 == 2))
+        certificate = CertificateFactory(
+            body=body,
+            cooperative=cooperative,
+            crop=longan,
+            commune=place,
+            issued_on=issued,
+            expires_on=issued + timedelta(days=500),
+            revoked_on=today - timedelta(days=5) if i % 3 == 1 else None,
+            revocation_reason="Audit failed" if i % 3 == 1 else "",
+        )
+        code = AreaCodeFactory(
+            code=f"VN-SLOR-{i + 1:04d}",
+            crop=longan,
+            cooperative=cooperative,
+            certificate=certificate if i % 4 != 3 else None,
+            commune=place,
+        )
+        set_status(code, CodeStatus.ACTIVE, au, cn, on=date(2025, 1, 1))
+        if i % 2:
+            set_status(code, CodeStatus.SUSPENDED, cn, on=date(2025, 3, 1))
+        house = PackingHouseFactory(
+            code=f"VN-SLPH-{i + 1:04d}", cooperative=cooperative if i % 2 else None
+        )
+        set_status(house, CodeStatus.ACTIVE, au, on=date(2025, 1, 1))
+
+
+# --- What each endpoint does --------------------------------------------------------------------
+
+
+class Clients:
+    def __init__(self, superuser):
+        self.anonymous = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        self.signed_in = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        self.signed_in.force_authenticate(superuser)
+        self.admin = Client(HTTP_ACCEPT_LANGUAGE="en")
+        self.admin.force_login(superuser)
+
+
+def consumed(response):
+    """The response, its streamed body read to the end."""
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+# Each endpoint: ``(clients) -> request``, where ``request()`` makes the one measured request.
+# What the request needs from the database (an id, the codes to check) is read before.
+
+
+def api_get(path, params=None, signed_in=False):
+    def prepare(clients):
+        client = clients.signed_in if signed_in else clients.anonymous
+        url = f"{API}/{path() if callable(path) else path}"
+        return lambda: consumed(client.get(url, params or {}))
+
+    return prepare
+
+
+def api_post(path, body):
+    def prepare(clients):
+        data = body()
+        return lambda: clients.signed_in.post(f"{API}/{path}", data, format="json")
+
+    return prepare
+
+
+def bulk_check():
+    codes = [*AreaCode.objects.values_list("code", flat=True)]
+    codes += [*PackingHouse.objects.values_list("code", flat=True), "VN-NOPE-0001"]
+    return {"market": "AU", "date": "2025-06-01", "codes": [c.lower() for c in codes]}
+
+
+def suspend_for_au():
+    return {
+        "to_status": "suspended",
+        "markets": ["AU"],
+        "reason": "Notice 12",
+        "source": "local_inspection",
+    }
+
+
+def certificate(tail=""):
+    def path():
+        first = VietGAPCertificate.objects.order_by("id").values_list("id", flat=True)[0]
+        return f"vietgap-certificates/{first}/{tail}"
+
+    return path
+
+
+ADMIN_MODELS = {
+    "areacode": AreaCode,
+    "packinghouse": PackingHouse,
+    "cooperative": Cooperative,
+    "vietgapcertificate": VietGAPCertificate,
+    "market": Market,
+    "crop": Crop,
+    "certificationbody": CertificationBody,
+    "trademarkright": TrademarkRight,
+}
+
+
+def admin_page(model_name: str, view: str):
+    def prepare(clients):
+        model = ADMIN_MODELS[model_name]
+        args = [model.objects.order_by("pk").values_list("pk", flat=True)[0]]
+        url = reverse(f"admin:registry_{model_name}_{view}", args=args if view == "change" else [])
+        return lambda: consumed(clients.admin.get(url))
+
+    return prepare
+
+
+ENDPOINTS = {
+    "api area-codes list": api_get("area-codes/"),
+    "api area-codes list valid_on": api_get(
+        "area-codes/", {"market": "AU,CN", "valid_on": "2025-06-01"}
+    ),
+    "api area-codes list status": api_get("area-codes/", {"market": "CN", "status": "suspended"}),
+    "api area-codes detail": api_get("area-codes/vn-slor-0001/"),
+    "api area-codes csv": api_get("area-codes/", {"format": "csv"}),
+    "api area-codes check": api_post("area-codes/check/", bulk_check),
+    "api area-codes status-changes GET": api_get("area-codes/VN-SLOR-0002/status-changes/"),
+    "api area-codes status-changes POST": api_post(
+        "area-codes/VN-SLOR-0001/status-changes/", suspend_for_au
+    ),
+    "api area-codes history": api_get("area-codes/VN-SLOR-0001/history/", signed_in=True),
+    "api packing-houses list": api_get("packing-houses/"),
+    "api packing-houses detail": api_get("packing-houses/VN-SLPH-0002/"),
+    "api packing-houses csv": api_get("packing-houses/", {"format": "csv"}),
+    "api packing-houses status-changes GET": api_get("packing-houses/VN-SLPH-0001/status-changes/"),
+    "api packing-houses status-changes POST": api_post(
+        "packing-houses/VN-SLPH-0001/status-changes/", suspend_for_au
+    ),
+    "api packing-houses history": api_get("packing-houses/VN-SLPH-0001/history/", signed_in=True),
+    "api cooperatives list": api_get("cooperatives/"),
+    "api cooperatives detail": api_get("cooperatives/5500000001/"),
+    "api cooperatives csv": api_get("cooperatives/", {"format": "csv"}),
+    "api cooperatives history": api_get("cooperatives/5500000001/history/", signed_in=True),
+    "api vietgap-certificates list": api_get("vietgap-certificates/"),
+    "api vietgap-certificates detail": api_get(certificate()),
+    "api vietgap-certificates csv": api_get("vietgap-certificates/", {"format": "csv"}),
+    "api vietgap-certificates history": api_get(certificate("history/"), signed_in=True),
+    "api markets list": api_get("markets/"),
+    "api markets detail": api_get("markets/au/"),
+    "api crops list": api_get("crops/"),
+    "api crops detail": api_get("crops/longan/"),
+    "api provinces list": api_get("provinces/"),
+    "api provinces detail": api_get("provinces/14/"),
+    "api communes list": api_get("communes/"),
+    "api communes detail": api_get("communes/04204/"),
+    **{
+        f"admin {model_name} {view}": admin_page(model_name, view)
+        for model_name in ADMIN_MODELS
+        for view in ("changelist", "change")
+    },
+}
+
+
+@contextmanager
+def counting_copy(captured: CaptureQueriesContext):
+    """COPY (the CSV downloads on PostgreSQL) runs on psycopg's own cursor, out of Django's
+    sight: count each ``Cursor.copy`` as a query too."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    import psycopg
+
+    real_copy = psycopg.Cursor.copy
+
+    def copy(cursor, statement, *args, **kwargs):
+        captured.connection.queries_log.append({"sql": str(statement), "time": "0"})
+        return real_copy(cursor, statement, *args, **kwargs)
+
+    with mock.patch.object(psycopg.Cursor, "copy", copy):
+        yield
+
+
+def measure(prepare, clients) -> int:
+    with one_example():
+        request = prepare(clients)
+        clear_caches()
+        with CaptureQueriesContext(connection) as captured, counting_copy(captured):
+            response = request()
+        assert response.status_code in (200, 201), (response.status_code, response.content[:500])
+    return len(captured)
+
+
+def expected_counts() -> dict[str, int]:
+    expected = dict(query_counts.QUERY_COUNTS)
+    if connection.vendor == "sqlite":
+        expected.update(query_counts.SQLITE_QUERY_COUNTS)
+    return expected
+
+
+def test_every_endpoint_is_in_the_file():
+    assert set(ENDPOINTS) == set(query_counts.QUERY_COUNTS)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_query_counts_are_exact_and_do_not_grow_with_rows(n, admin_user):
+    build(n)
+    clients = Clients(admin_user)
+    measured = {name: measure(call, clients) for name, call in ENDPOINTS.items()}
+    expected = expected_counts()
+    wrong = {name: count for name, count in measured.items() if count != expected.get(name)}
+    assert not wrong, (
+        f"with {n} rows of each kind, these endpoints ran another number of queries than "
+        f"tests/query_counts.py says (measured: {wrong}; expected: "
+        f"{ {name: expected.get(name) for name in wrong} })"
+    )
+
+
+# --- Imports -------------------------------------------------------------------------------------
+
+
+def area_code_rows(n: int) -> bytes:
+    lines = ["code,crop,cooperative,area (ha),commune code,issue date,status AU"]
+    lines += [
+        f"VN-SLOR-{9000 + i:04d},longan,5500000001,12.5,{COMMUNES[i % 2]},2026-01-10,active"
+        for i in range(n)
+    ]
+    return "\n".join(lines).encode()
+
+
+def import_counts(clients, n: int) -> tuple[int, int]:
+    """(queries of the preview, queries of the confirmation) of importing ``n`` new area
+    codes, each registered for AU, through the admin's import pages."""
+    upload = io.BytesIO(area_code_rows(n))
+    upload.name = "rows.csv"
+    with one_example():
+        clear_caches()
+        with CaptureQueriesContext(connection) as preview_queries:
+            preview = clients.admin.post(
+                reverse("admin:registry_areacode_import"),
+                {"resource": "0", "format": "0", "import_file": upload},
+            )
+        assert preview.status_code == 200
+        result = preview.context["result"]
+        assert not result.has_errors() and not result.has_validation_errors(), [
+            (row.number, row.error) for row in result.invalid_rows
+        ]
+        form = preview.context["confirm_form"]
+        clear_caches()
+        with CaptureQueriesContext(connection) as confirm_queries:
+            done = clients.admin.post(
+                reverse("admin:registry_areacode_process_import"), form.initial
+            )
+        assert done.status_code == 302
+        assert AreaCode.objects.filter(code__startswith="VN-SLOR-9").count() == n
+    return len(preview_queries), len(confirm_queries)
+
+
+def test_import_query_counts_follow_the_per_row_formula(admin_user):
+    build(3)
+    clients = Clients(admin_user)
+    formulas = dict(query_counts.IMPORT_QUERY_COUNTS)
+    if connection.vendor == "sqlite":
+        formulas.update(query_counts.SQLITE_IMPORT_QUERY_COUNTS)
+    measured, expected = {}, {}
+    for n in IMPORT_SIZES:
+        preview, confirm = import_counts(clients, n)
+        measured[n] = {"import area codes preview": preview, "import area codes confirm": confirm}
+        expected[n] = {name: base + per_row * n for name, (base, per_row) in formulas.items()}
+    assert measured == expected, "queries of importing N rows, by N"
