@@ -16,8 +16,9 @@ Two more figures tell a lock from a busy CPU (the machine's cores are shared by 
 the clients, the import and PostgreSQL):
 
 - a control run: the same import, each row in its own transaction (``... rows``), stopped
-  after the window. It does the same work but holds no long transaction, so what it costs the
-  status changes is CPU, not waiting;
+  after the window. It does the same work but holds no long transaction (it commits, and so
+  moves the data version, once per row instead). Were the open transaction making the status
+  changes wait, the import would cost them more than the control does;
 - lock waits: during each window another connection samples ``pg_stat_activity`` every 20 ms
   for backends waiting on a lock (``wait_event_type = 'Lock'``).
 
