@@ -16,7 +16,14 @@ def _restore_migration_data() -> None:
     if not Commune.objects.exists():
         sync_places(Province, Commune)
     if Group.objects.filter(name__in=roles.ROLE_NAMES).count() < len(roles.ROLE_NAMES):
-        roles.sync_role_groups(apps)
+        # sync_role_groups is written for a migration's registry: it leaves every app's
+        # models_module at None, which would make the next flush skip post_migrate.
+        saved = {config: config.models_module for config in apps.get_app_configs()}
+        try:
+            roles.sync_role_groups(apps)
+        finally:
+            for config, models_module in saved.items():
+                config.models_module = models_module
 
 
 def _is_transactional(request) -> bool:
