@@ -90,3 +90,23 @@ def test_a_superuser_still_can(admin_user, data_entry):
     assert client.post(url, change_form_data(data_entry, is_superuser="on")).status_code == 302
     data_entry.refresh_from_db()
     assert data_entry.is_superuser
+
+
+def test_token_keys_are_shown_once_and_never_listed(office, data_entry):
+    from rest_framework.authtoken.models import Token
+
+    response = office.post("/admin/registry/apitoken/add/", {"user": data_entry.pk}, follow=True)
+    assert response.status_code == 200
+    key = Token.objects.get(user=data_entry).key
+    assert key in response.text, "shown once, to whoever created it"
+
+    for url in (
+        "/admin/registry/apitoken/",
+        f"/admin/registry/apitoken/{data_entry.pk}/change/",
+        "/admin/",
+        "/admin/authtoken/tokenproxy/",
+    ):
+        page = office.get(url)
+        assert key not in page.text, url
+    assert office.get("/admin/authtoken/tokenproxy/").status_code == 404, "DRF's list is gone"
+    assert data_entry.username in office.get("/admin/registry/apitoken/").text

@@ -1,15 +1,23 @@
-"""Users and groups, managed by Administrators who are not superusers.
+"""Users, groups and API tokens, managed by Administrators who are not superusers.
 
 Administrators manage accounts but cannot grant what they do not hold: they cannot make anyone
 a superuser, touch a superuser's account, or give a user or a group a permission (or a group
 carrying one) that they lack themselves. What a user already has beyond the editor's reach is
 kept, not silently dropped, when the editor saves.
+
+API tokens are listed by user and creation date, never by key: a key is shown once, in the
+message after it is created, and a lost key is replaced (delete the token, add a new one).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
+
+from registry.models import ApiToken
 
 
 def held_permissions(user):
@@ -82,7 +90,36 @@ class RegistryGroupAdmin(WithinOwnPowers, GroupAdmin):
         return not carries_more and super().has_change_permission(request, obj)
 
 
-for model, model_admin in ((User, RegistryUserAdmin), (Group, RegistryGroupAdmin)):
+class ApiTokenAdmin(TokenAdmin):
+    list_display = ("user", "created")
+    readonly_fields = ("created",)
+
+    def get_fields(self, request, obj=None):
+        return ("user",) if obj is None else ("user", "created")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.message_user(
+            request,
+            _(
+                "The API token of %(user)s is %(key)s. Copy it now: it is not shown again. "
+                "Send it as the header “Authorization: Token %(key)s”."
+            )
+            % {"user": obj.user, "key": obj.key},
+            messages.SUCCESS,
+        )
+
+
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
+for model, model_admin in (
+    (User, RegistryUserAdmin),
+    (Group, RegistryGroupAdmin),
+    (ApiToken, ApiTokenAdmin),
+):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)

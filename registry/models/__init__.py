@@ -20,8 +20,10 @@ from registry.models.codes import (
 )
 from registry.models.cooperatives import Cooperative, TrademarkRight
 from registry.models.places import Commune, Province
+from registry.models.tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "AreaCode",
     "AreaCodeMarket",
     "AreaCodeStatusChange",
