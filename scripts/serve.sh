@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: install into .venv, migrate, load places and the FICTITIOUS
-# sample data, and serve admin + API + docs on http://127.0.0.1:8000 (SQLite unless
-# DATABASE_URL is set). Local development only: DEBUG is on unless you say otherwise.
+# sample data, and serve admin + API + docs on http://127.0.0.1:$PORT (PORT defaults to 8000;
+# SQLite unless DATABASE_URL is set). Local development only: DEBUG is on unless you say otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,8 +13,9 @@ export DEBUG="${DEBUG:-1}"
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py load_places
 .venv/bin/python manage.py load_sample_data
+port="${PORT:-8000}"
 echo
-echo "Admin:   http://127.0.0.1:8000/admin/"
-echo "API:     http://127.0.0.1:8000/api/v1/"
-echo "API docs http://127.0.0.1:8000/api/docs/"
-exec .venv/bin/python manage.py runserver 127.0.0.1:8000
+echo "Admin:    http://127.0.0.1:$port/admin/"
+echo "API:      http://127.0.0.1:$port/api/v1/"
+echo "API docs: http://127.0.0.1:$port/api/docs/"
+exec .venv/bin/python manage.py runserver "127.0.0.1:$port"

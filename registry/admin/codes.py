@@ -48,6 +48,8 @@ class StatusTimelineInline(ReadOnlyInline):
 
 class CodeAdmin(StatusActionsMixin, NeverDeletedAdmin):
     date_hierarchy = "issued_on"
+    # "12 results (1,000,000 total)" would count the whole table on every load.
+    show_full_result_count = False
 
     def get_queryset(self, request):
         current_model, _history = queries.status_models(self.model)
