@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.request_log.RequestLogMiddleware",
+    "config.hostile.HostileInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -253,6 +254,20 @@ SPECTACULAR_SETTINGS = {
 # --- Spreadsheet imports ---------------------------------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+# Limits on an uploaded file (registry.imports): its size, the uncompressed size of an XLSX and
+# the compression ratio of any of its parts (zip bombs), and its number of data rows.
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(100 * 1024 * 1024))
+)
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "100"))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
+# Previewed uploads wait here for their confirmation (empty: "vung-trong-imports" in the system
+# temporary directory; with several web servers, a directory they share). Confirming deletes
+# the file; `manage.py expire_import_files`, run daily, deletes those never confirmed, and a
+# preview older than IMPORT_FILE_MAX_AGE_HOURS can no longer be confirmed.
+IMPORT_TMP_DIR = os.environ.get("IMPORT_TMP_DIR", "")
+IMPORT_FILE_MAX_AGE_HOURS = int(os.environ.get("IMPORT_FILE_MAX_AGE_HOURS", "24"))
 
 # --- Caches ----------------------------------------------------------------------------------
 # "default": general use; "throttle": rate-limit counters; "answers": counts and list pages kept

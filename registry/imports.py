@@ -9,18 +9,34 @@ certificates, growing-area codes (with their market statuses) and packing houses
   is clean, and then all rows are applied in one transaction.
 - Status columns ("status AU") go through ``registry.rules.status_changes.change_status``,
   like any other status change, and need the right to change statuses (``may_change_status``).
+- Confirming reads the file again and re-validates every row against the database as it is
+  then: if any row fails, nothing is written and the errors are shown (``registry.admin``).
+- Uploads are bounded (settings ``IMPORT_MAX_*``): the file's size, an XLSX's uncompressed size
+  and compression ratio, checked from the zip's directory before openpyxl opens it, and the
+  number of rows, counted as they are read; XLSX is read in openpyxl's streaming mode.
+- A previewed file waits in ``UploadStorage`` (``IMPORT_TMP_DIR``) until it is confirmed, which
+  deletes it; ``expire_uploads`` (``manage.py expire_import_files``) deletes the others.
 """
 
+import contextlib
 import csv
 import io
+import os
+import re
+import tempfile
+import time
+import zipfile
+from pathlib import Path
 
 import tablib
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
+from import_export.tmp_storages import BaseStorage
 
 from registry import keys
 from registry.models import (
@@ -42,6 +58,79 @@ from registry.text import fold
 IMPORT_REASON = "Spreadsheet import"
 
 
+# --- Limits ----------------------------------------------------------------------------------
+
+
+class ImportLimitError(ValueError):
+    """A file refused before it is imported; its message is shown in the import form."""
+
+
+# Parts of an XLSX smaller than this may compress as well as they like.
+RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+# More columns than any table has, by far; bounds the cells read per row.
+MAX_COLUMNS = 1000
+# A real workbook has a few dozen parts.
+MAX_ARCHIVE_ENTRIES = 10000
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+def check_upload_size(size: int) -> None:
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise ImportLimitError(
+            _("The file is %(size)s MB; files of at most %(limit)s MB can be imported.")
+            % {"size": megabytes(size), "limit": megabytes(limit)}
+        )
+
+
+def check_row_count(count: int) -> None:
+    limit = settings.IMPORT_MAX_ROWS
+    if count > limit:
+        raise ImportLimitError(
+            _("The file has more than %(limit)s rows; split it into smaller files.")
+            % {"limit": f"{limit:,}"}
+        )
+
+
+def check_xlsx_archive(data: bytes) -> None:
+    """Refuse an XLSX (a zip) whose parts would unpack to more than the limit, or unpack from
+    suspiciously little, from the sizes its directory declares (Python's zip reader never
+    returns more than the declared size), before anything is decompressed."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise ImportLimitError(_("The file is not a valid XLSX workbook.")) from error
+    with archive:
+        entries = archive.infolist()
+    if len(entries) > MAX_ARCHIVE_ENTRIES:
+        raise ImportLimitError(_("The file is not a valid XLSX workbook."))
+    total = sum(entry.file_size for entry in entries)
+    limit = settings.IMPORT_MAX_UNCOMPRESSED_BYTES
+    if total > limit:
+        raise ImportLimitError(
+            _(
+                "The workbook unpacks to %(size)s MB, more than the %(limit)s MB allowed; "
+                "split it into smaller files or save it as CSV."
+            )
+            % {"size": megabytes(total), "limit": megabytes(limit)}
+        )
+    ratio = settings.IMPORT_MAX_COMPRESSION_RATIO
+    for entry in entries:
+        if entry.file_size >= RATIO_CHECKED_FROM_BYTES and entry.file_size > ratio * max(
+            entry.compress_size, 1
+        ):
+            raise ImportLimitError(
+                _(
+                    "The workbook is compressed more than %(ratio)s to 1, which no real "
+                    "spreadsheet is; it was refused."
+                )
+                % {"ratio": ratio}
+            )
+
+
 # --- File formats ----------------------------------------------------------------------------
 
 
@@ -55,10 +144,129 @@ class CSV(base_formats.CSV):
         in_stream = in_stream.lstrip("\ufeff")
         first_line = in_stream.split("\n", 1)[0]
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        rows = csv.reader(io.StringIO(in_stream), delimiter=delimiter)
+        for count, _row in enumerate(rows):  # the header is row 0
+            check_row_count(count)
         return tablib.import_set(in_stream, format="csv", delimiter=delimiter)
 
 
-IMPORT_FORMATS = [CSV, base_formats.XLSX]
+class XLSX(base_formats.XLSX):
+    """The first sheet of a workbook, checked (``check_xlsx_archive``) before openpyxl opens it,
+    then read in streaming mode (``read_only``; values, not formulas), row by row: no wider
+    than its header, blank rows left out, refused as soon as there are too many rows."""
+
+    def create_dataset(self, in_stream):
+        import openpyxl
+
+        check_xlsx_archive(in_stream)
+        book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+        try:
+            return self.read_sheet(book.active)
+        finally:
+            book.close()
+
+    def read_sheet(self, sheet) -> tablib.Dataset:
+        dataset = tablib.Dataset()
+        header = next(sheet.iter_rows(max_row=1, values_only=True), None)
+        if header is None:
+            return dataset
+        header = list(header[: MAX_COLUMNS + 1])
+        while header and header[-1] in (None, ""):
+            header.pop()
+        if len(header) > MAX_COLUMNS:
+            raise ImportLimitError(
+                _("The sheet has more than %(limit)s columns.") % {"limit": MAX_COLUMNS}
+            )
+        if not header:
+            return dataset
+        dataset.headers = header
+        width = len(header)
+        count = 0
+        for values in sheet.iter_rows(min_row=2, max_col=width, values_only=True):
+            count += 1
+            check_row_count(count)
+            if all(value is None or value == "" for value in values):
+                continue
+            dataset.append(list(values) + [None] * (width - len(values)))
+        return dataset
+
+
+IMPORT_FORMATS = [CSV, XLSX]
+
+
+# --- Previewed files -------------------------------------------------------------------------
+
+
+def upload_directory() -> Path:
+    return Path(settings.IMPORT_TMP_DIR or Path(tempfile.gettempdir()) / "vung-trong-imports")
+
+
+UPLOAD_NAME = re.compile(r"[0-9a-f]{32}")
+
+
+class UploadExpired(FileNotFoundError):
+    """The previewed file is gone: confirmed already, expired, or never there."""
+
+
+class UploadStorage(BaseStorage):
+    """Where django-import-export keeps an uploaded file between preview and confirmation
+    (``ImportMixin.tmp_storage_class``): one file per preview in ``upload_directory()``, named
+    by a random hex string; a name of any other shape, or a file older than
+    ``IMPORT_FILE_MAX_AGE_HOURS``, reads as expired."""
+
+    def save(self, data):
+        if isinstance(data, str):
+            data = data.encode(self.encoding or "utf-8")
+        directory = upload_directory()
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.name = os.urandom(16).hex()
+        descriptor = os.open(directory / self.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+
+    def path(self) -> Path:
+        if not UPLOAD_NAME.fullmatch(self.name or ""):
+            raise UploadExpired(self.name)
+        return upload_directory() / self.name
+
+    def read(self):
+        path = self.path()
+        try:
+            age = time.time() - path.stat().st_mtime
+        except FileNotFoundError as error:
+            raise UploadExpired(self.name) from error
+        if age > settings.IMPORT_FILE_MAX_AGE_HOURS * 3600:
+            self.remove()
+            raise UploadExpired(self.name)
+        data = path.read_bytes()
+        if "b" in self.read_mode:
+            return data
+        return data.decode(self.encoding or "utf-8")
+
+    def remove(self):
+        with contextlib.suppress(UploadExpired):
+            self.path().unlink(missing_ok=True)
+
+
+def expire_uploads(older_than_hours: float) -> tuple[int, int]:
+    """Delete previewed files older than ``older_than_hours``; return (deleted, kept)."""
+    directory = upload_directory()
+    if not directory.is_dir():
+        return 0, 0
+    cutoff = time.time() - older_than_hours * 3600
+    deleted = kept = 0
+    for path in directory.iterdir():
+        if not UPLOAD_NAME.fullmatch(path.name) or not path.is_file():
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                deleted += 1
+            else:
+                kept += 1
+        except FileNotFoundError:  # confirmed meanwhile
+            continue
+    return deleted, kept
 
 
 # --- Natural-key widgets ---------------------------------------------------------------------
@@ -181,8 +389,40 @@ class RegistryResource(resources.ModelResource):
     table: Table
 
     def before_import(self, dataset, **kwargs):
-        dataset.headers = [self.header_key(header) for header in dataset.headers]
+        keys = [self.header_key(header) for header in dataset.headers]
+        self._headers = {
+            key: str(header) for key, header in zip(keys, dataset.headers, strict=True)
+        }
+        dataset.headers = keys
         super().before_import(dataset, **kwargs)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        result.problems = self.problems(dataset, result)
+
+    def problems(self, dataset, result) -> list[dict]:
+        """Each validation error of the import as the administrator's file shows it: row
+        number, column (its header in the file), the cell's value, and the message."""
+        headers = getattr(self, "_headers", {})
+        problems = []
+        for invalid in result.invalid_rows:
+            row = dict(zip(dataset.headers, dataset[invalid.number - 1], strict=False))
+            for key, messages in invalid.error_dict.items():
+                if key == NON_FIELD_ERRORS:
+                    column, value = "", ""
+                else:
+                    column, value = headers.get(key, key), row.get(key)
+                for message in messages:
+                    problems.append(
+                        {
+                            "row": invalid.number,
+                            "field": key if key != NON_FIELD_ERRORS else "",
+                            "column": column,
+                            "value": "" if value is None else str(value),
+                            "message": str(message),
+                        }
+                    )
+        return problems
 
     def header_key(self, header) -> str:
         wanted = fold(str(header or ""))
