@@ -270,6 +270,8 @@ def expected_counts() -> dict[str, int]:
 
 def test_every_endpoint_is_in_the_file():
     assert set(ENDPOINTS) == set(query_counts.QUERY_COUNTS)
+    assert set(query_counts.SQLITE_QUERY_COUNTS) <= set(query_counts.QUERY_COUNTS)
+    assert set(query_counts.SQLITE_IMPORT_QUERY_COUNTS) <= set(query_counts.IMPORT_QUERY_COUNTS)
 
 
 @pytest.mark.parametrize("n", SIZES)
