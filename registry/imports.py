@@ -202,6 +202,8 @@ def upload_directory() -> Path:
 
 
 UPLOAD_NAME = re.compile(r"[0-9a-f]{32}")
+CLAIMED = ".claimed"
+STORED_NAME = re.compile(rf"[0-9a-f]{{32}}(\{CLAIMED})?")
 
 
 class UploadExpired(FileNotFoundError):
@@ -212,7 +214,10 @@ class UploadStorage(BaseStorage):
     """Where django-import-export keeps an uploaded file between preview and confirmation
     (``ImportMixin.tmp_storage_class``): one file per preview in ``upload_directory()``, named
     by a random hex string; a name of any other shape, or a file older than
-    ``IMPORT_FILE_MAX_AGE_HOURS``, reads as expired."""
+    ``IMPORT_FILE_MAX_AGE_HOURS``, reads as expired. The confirmation ``claim()``s the file
+    first (an atomic rename), so that two confirmations of one preview cannot both import it."""
+
+    claimed = False
 
     def save(self, data):
         if isinstance(data, str):
@@ -227,7 +232,16 @@ class UploadStorage(BaseStorage):
     def path(self) -> Path:
         if not UPLOAD_NAME.fullmatch(self.name or ""):
             raise UploadExpired(self.name)
-        return upload_directory() / self.name
+        return upload_directory() / (self.name + (CLAIMED if self.claimed else ""))
+
+    def claim(self) -> None:
+        """Take the file for this confirmation alone; ``UploadExpired`` if it is gone."""
+        unclaimed = self.path()
+        try:
+            unclaimed.rename(unclaimed.with_name(unclaimed.name + CLAIMED))
+        except FileNotFoundError as error:
+            raise UploadExpired(self.name) from error
+        self.claimed = True
 
     def read(self):
         path = self.path()
@@ -256,7 +270,7 @@ def expire_uploads(older_than_hours: float) -> tuple[int, int]:
     cutoff = time.time() - older_than_hours * 3600
     deleted = kept = 0
     for path in directory.iterdir():
-        if not UPLOAD_NAME.fullmatch(path.name) or not path.is_file():
+        if not STORED_NAME.fullmatch(path.name) or not path.is_file():
             continue
         try:
             if path.stat().st_mtime < cutoff:

@@ -156,6 +156,54 @@ def test_confirming_twice_or_a_forged_name_imports_nothing(admin_client, world, 
     assert forged.status_code == 302 and forged["Location"] == import_url()
 
 
+def test_two_confirmations_of_one_preview_import_it_once(admin_client, world, upload_dir):
+    content = b"tax code,name,status,commune code\n5500000511,HTX Mot,active,04204\n"
+    preview = upload(admin_client, content)
+    name = preview.context["confirm_form"].initial["import_file_name"]
+    imports.UploadStorage(name=name, read_mode="rb").claim()  # a confirmation in progress
+    late = confirm(admin_client, preview)
+    assert late.status_code == 302 and late["Location"] == import_url()
+    assert not Cooperative.objects.filter(tax_code="5500000511").exists()
+    assert stored(upload_dir) == [f"{name}.claimed"]
+    call_command("expire_import_files", "--older-than-hours", "0", stdout=io.StringIO())
+    assert stored(upload_dir) == [], "a claimed file left by a crash expires too"
+
+
+def test_a_confirmation_claims_the_file_before_reading_it(
+    admin_client, world, upload_dir, monkeypatch
+):
+    preview = upload(
+        admin_client, b"tax code,name,status,commune code\n5500000531,H,active,04204\n"
+    )
+    name = preview.context["confirm_form"].initial["import_file_name"]
+    first, second = (imports.UploadStorage(name=name, read_mode="rb") for _ in range(2))
+    first.claim()
+    with pytest.raises(imports.UploadExpired):
+        second.claim()
+    assert first.read().startswith(b"tax code")
+    first.path().rename(upload_dir / name)  # put it back unclaimed
+
+    reads = []
+    original = imports.UploadStorage.read
+
+    def spy(storage):
+        reads.append(storage.claimed)
+        return original(storage)
+
+    monkeypatch.setattr(imports.UploadStorage, "read", spy)
+    assert confirm(admin_client, preview).status_code == 302
+    assert reads == [True]
+    assert Cooperative.objects.filter(tax_code="5500000531").exists()
+
+
+def test_a_forged_format_is_a_bad_request(admin_client, world):
+    preview = upload(
+        admin_client, b"tax code,name,status,commune code\n5500000521,H,active,04204\n"
+    )
+    assert confirm(admin_client, preview, format="9").status_code == 400
+    assert confirm(admin_client, preview, format="x").status_code == 400
+
+
 # --- Limits ------------------------------------------------------------------------------------
 
 

@@ -110,12 +110,15 @@ class SpreadsheetAdminMixin(ImportMixin):
         confirm_form = self.create_confirm_form(request)
         if not confirm_form.is_valid():
             return super().process_import(request, **kwargs)
-        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](
-            encoding=self.from_encoding
-        )
+        formats = self.get_import_formats()
+        chosen = confirm_form.cleaned_data["format"]
+        if not (chosen.isdigit() and int(chosen) < len(formats)):
+            return HttpResponseBadRequest("Unknown format.")
+        input_format = formats[int(chosen)](encoding=self.from_encoding)
         storage = self.upload_storage(confirm_form.cleaned_data["import_file_name"], input_format)
         try:
             try:
+                storage.claim()
                 dataset = input_format.create_dataset(storage.read())
             except imports.UploadExpired:
                 messages.error(
