@@ -6,6 +6,7 @@ Imports no models: the models themselves use it.
 """
 
 import re
+import unicodedata
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212_]")
 _SPACES = re.compile(r"\s+")
@@ -40,3 +41,9 @@ def normalise_market_code(raw: str) -> str:
 def normalise_crop_slug(raw: str) -> str:
     """A crop's slug, lower case (``Longan`` → ``longan``)."""
     return raw.strip().lower()
+
+
+def normalise_certificate_number(raw: str) -> str:
+    """A VietGAP certificate number in Unicode NFC, so that "Đ" typed as one character or as
+    "D" and a combining stroke (NFD, as some systems send it) is the same number."""
+    return unicodedata.normalize("NFC", raw)

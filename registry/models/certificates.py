@@ -11,11 +11,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from registry.keys import normalise_certificate_number
 from registry.models.base import RegistryModel
 from registry.models.catalog import CertificationBody, Crop
 from registry.models.cooperatives import Cooperative
 from registry.models.places import Commune
-from registry.rules.dates import latest_allowed_expiry
+from registry.rules.dates import latest_allowed_expiry, validate_in_window
 
 # The database backstop for "at most 2 years + 3 months": the longest such span in days
 # (a leap year plus July-September). The exact calendar rule is
@@ -50,12 +51,15 @@ class VietGAPCertificate(RegistryModel):
     legacy_location = models.CharField(
         _("location as issued (before July 2025)"), max_length=255, blank=True
     )
-    issued_on = models.DateField(_("issue date"))
+    issued_on = models.DateField(_("issue date"), validators=[validate_in_window])
     expires_on = models.DateField(
         _("expiry date"),
+        validators=[validate_in_window],
         help_text=_("At most 2 years after issue, plus an extension of up to 3 months."),
     )
-    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    revoked_on = models.DateField(
+        _("revoked on"), null=True, blank=True, validators=[validate_in_window]
+    )
     revocation_reason = models.TextField(_("revocation reason"), blank=True)
     expiry_recorded_at = models.DateTimeField(
         _("expiry recorded at"), null=True, blank=True, editable=False
@@ -96,6 +100,9 @@ class VietGAPCertificate(RegistryModel):
 
     def clean(self) -> None:
         errors = {}
+        if self.number:
+            # Before uniqueness is validated (full_clean runs it after clean()).
+            self.number = normalise_certificate_number(self.number)
         if self.issued_on and self.expires_on:
             if self.expires_on <= self.issued_on:
                 errors["expires_on"] = _("The expiry date must be after the issue date.")

@@ -23,6 +23,7 @@ from registry.models.catalog import Crop, Market
 from registry.models.certificates import VietGAPCertificate
 from registry.models.cooperatives import Cooperative
 from registry.models.places import Commune
+from registry.rules.dates import validate_in_window
 
 
 class CodeDeletionRefused(Exception):
@@ -49,7 +50,7 @@ class RegisteredCode(RegistryModel):
         blank=True,
         help_text=_("District and commune names as written on the original decision."),
     )
-    issued_on = models.DateField(_("issue date"))
+    issued_on = models.DateField(_("issue date"), validators=[validate_in_window])
     notes = models.TextField(_("notes"), blank=True)
 
     objects = NeverDeletedQuerySet.as_manager()
@@ -226,7 +227,7 @@ class MarketStatus(models.Model):
         Market, on_delete=models.PROTECT, related_name="+", verbose_name=_("market")
     )
     status = models.CharField(_("status"), max_length=20, choices=CodeStatus.choices)
-    since = models.DateField(_("since"))
+    since = models.DateField(_("since"), validators=[validate_in_window])
     reason = models.TextField(_("reason"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
@@ -247,7 +248,7 @@ class StatusChange(models.Model):
         _("from status"), max_length=20, choices=CodeStatus.choices, blank=True
     )
     to_status = models.CharField(_("to status"), max_length=20, choices=CodeStatus.choices)
-    effective_on = models.DateField(_("effective date"))
+    effective_on = models.DateField(_("effective date"), validators=[validate_in_window])
     reason = models.TextField(_("reason"))
     source = models.CharField(_("source"), max_length=30, choices=ChangeSource.choices)
     reference = models.CharField(_("reference number"), max_length=150, blank=True)

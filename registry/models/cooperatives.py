@@ -9,6 +9,7 @@ from registry.choices import CooperativeStatus
 from registry.keys import normalise_tax_code
 from registry.models.base import RegistryModel
 from registry.models.places import Commune
+from registry.rules.dates import validate_in_window
 
 TAX_CODE_REGEX = r"^\d{10}(-\d{3})?$"
 
@@ -38,7 +39,9 @@ class Cooperative(RegistryModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("email"), blank=True)
     member_households = models.PositiveIntegerField(_("member households"), null=True, blank=True)
-    established_on = models.DateField(_("date established"), null=True, blank=True)
+    established_on = models.DateField(
+        _("date established"), null=True, blank=True, validators=[validate_in_window]
+    )
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -87,7 +90,7 @@ class TrademarkRight(RegistryModel):
     )
     mark = models.CharField(_("mark"), max_length=150)
     decision_number = models.CharField(_("decision number"), max_length=100)
-    granted_on = models.DateField(_("grant date"))
+    granted_on = models.DateField(_("grant date"), validators=[validate_in_window])
     history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
 
     search_sources = ("mark", "decision_number", "cooperative.name")

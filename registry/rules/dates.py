@@ -5,10 +5,11 @@ same rules are in ``registry.rules.queries``; tests/test_rule_forms.py holds the
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,32 @@ def today() -> date:
     return timezone.localdate()
 
 
+#: The window of dates anyone may write (models, hence the admin, the API and imports; the
+#: API's date filters and the bulk check): none before EARLIEST, none more than YEARS_AHEAD
+#: years after today. Outside it, the calendar rules would leave what Python can hold.
+EARLIEST = date(1950, 1, 1)
+YEARS_AHEAD = 10
+
+
+def latest_writable() -> date:
+    """The last date of the window: ten years after today."""
+    return add_months(today(), 12 * YEARS_AHEAD)
+
+
+def validate_in_window(value: date) -> None:
+    """A model and form field validator: refuses a date outside [EARLIEST, latest_writable()]."""
+    if value is None:
+        return
+    day = value.date() if isinstance(value, datetime) else value
+    latest = latest_writable()
+    if not EARLIEST <= day <= latest:
+        raise ValidationError(
+            _("Enter a date from %(earliest)s to %(latest)s."),
+            code="date_out_of_window",
+            params={"earliest": EARLIEST.isoformat(), "latest": latest.isoformat()},
+        )
+
+
 def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -29,8 +56,13 @@ def add_months(day: date, months: int) -> date:
 
 
 def latest_allowed_expiry(issued_on: date) -> date:
-    """A VietGAP certificate runs at most 2 years from issue, extended by at most 3 months."""
-    return add_months(issued_on, 27)
+    """A VietGAP certificate runs at most 2 years from issue, extended by at most 3 months
+    (``date.max`` when that is past what Python holds: the date window refuses such dates, but a
+    model's ``clean()`` runs even after a field failed validation)."""
+    try:
+        return add_months(issued_on, 27)
+    except (ValueError, OverflowError):
+        return date.max
 
 
 def expiring_window() -> timedelta:
