@@ -15,5 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
+handler400 = "registry.api.errors.bad_request"
+handler403 = "registry.api.errors.permission_denied"
 handler404 = "registry.api.errors.page_not_found"
 handler500 = "registry.api.errors.server_error"

@@ -6,16 +6,32 @@ an error that names the parameter (the API turns it into a 400), never an empty 
 """
 
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.drainage import set_override
 
 from registry import reference
 from registry.models import Commune, Crop, Market, Province
+from registry.rules import dates
 from registry.text import fold
+
+# Messages carry their values as ``params``, never formatted in: django-filter formats every
+# message with its params once more (``message % params``), so a value holding ``%s``
+# formatted in already would be formatted twice (a TypeError, answered 500).
+NULL_CHARACTERS = _("Null characters are not allowed.")
+
+
+def refuse_null_characters(values) -> None:
+    """PostgreSQL cannot compare text holding NUL: refuse it before any query."""
+    if any("\x00" in str(value) for value in values):
+        raise ValidationError(NULL_CHARACTERS, code="null_characters")
+
 
 #: small tables whose keys are checked from memory (registry.reference)
 REFERENCE_MODELS = (Market, Crop, Province, Commune)
@@ -62,11 +78,16 @@ class KeysField(forms.Field):
     def clean(self, value):
         if not value:
             return []
+        refuse_null_characters(value)
         wanted = [self.normalise(v) for v in value]
         found = self._reference() if self.model in REFERENCE_MODELS else self._query(wanted)
         unknown = [v for v in wanted if v not in found]
         if unknown:
-            raise ValidationError(f"Unknown {self.noun}: {', '.join(unknown)}.")
+            raise ValidationError(
+                _("Unknown %(noun)s: %(keys)s."),
+                code="unknown",
+                params={"noun": self.noun, "keys": ", ".join(unknown)},
+            )
         return list({found[v].pk: found[v] for v in wanted}.values())
 
     def _by_key(self, objects) -> dict:
@@ -131,11 +152,52 @@ class BooleanField(forms.Field):
             return True
         if text in self.FALSE:
             return False
-        raise ValidationError(f"'{value}' is not a boolean: use true or false.")
+        raise ValidationError(
+            _("'%(value)s' is not a boolean: use true or false."),
+            code="invalid",
+            params={"value": value},
+        )
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = BooleanField
+
+
+class WindowedDateFilter(django_filters.DateFilter):
+    """A date inside the writable window (registry.rules.dates.validate_in_window)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [dates.validate_in_window])
+        super().__init__(*args, **kwargs)
+
+
+class WindowedIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 timestamp with a real UTC offset (at most ±14:00, as on Earth) inside the
+    date window: PostgreSQL refuses what Python accepts beyond that (``+20:17``), and in a CSV
+    download it would refuse it only after the header was sent."""
+
+    LARGEST_OFFSET = timedelta(hours=14)
+
+    def to_python(self, value):
+        try:
+            parsed = super().to_python(value)
+        except (OverflowError, ValueError):  # beyond what Python holds, e.g. in the local time
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if parsed is None:
+            return None
+        offset = parsed.utcoffset()
+        if offset is not None and abs(offset) > self.LARGEST_OFFSET:
+            raise ValidationError(
+                _("The UTC offset of %(value)s is out of range: it is at most ±14:00."),
+                code="invalid_offset",
+                params={"value": value},
+            )
+        dates.validate_in_window(parsed.date())
+        return parsed
+
+
+class WindowedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = WindowedIsoDateTimeField
 
 
 class SearchFilter(django_filters.CharFilter):

@@ -11,6 +11,8 @@ from registry.filter_fields import (
     KeysFilter,
     SearchFilter,
     StrictBooleanFilter,
+    WindowedDateFilter,
+    WindowedIsoDateTimeFilter,
 )
 from registry.models import (
     AreaCode,
@@ -100,7 +102,7 @@ class CodeFilterSet(django_filters.FilterSet):
         label=_("status"),
         help_text=_("Status now; with `market`, the status for that market."),
     )
-    valid_on = django_filters.DateFilter(
+    valid_on = WindowedDateFilter(
         method="filter_valid_on",
         label=_("valid on"),
         help_text=_(
@@ -112,7 +114,7 @@ class CodeFilterSet(django_filters.FilterSet):
     province = province_filter("commune__province")
     commune = commune_filter("commune")
     cooperative = cooperative_filter("cooperative")
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = WindowedIsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         label=_("updated since"),
@@ -196,13 +198,13 @@ class CertificateFilterSet(django_filters.FilterSet):
         label=_("validity"),
         help_text=_("valid, expiring (within the expiry window), expired or revoked, today."),
     )
-    expires_before = django_filters.DateFilter(
+    expires_before = WindowedDateFilter(
         field_name="expires_on", lookup_expr="lt", label=_("expires before")
     )
-    expires_after = django_filters.DateFilter(
+    expires_after = WindowedDateFilter(
         field_name="expires_on", lookup_expr="gt", label=_("expires after")
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = WindowedIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("updated since")
     )
     q = SearchFilter(label=_("search"), help_text=_("Number, body, cooperative, place."))
@@ -233,7 +235,7 @@ class CooperativeFilterSet(django_filters.FilterSet):
         method="filter_market",
         help_text=_("Market code(s): cooperatives with a code active for one of them now."),
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = WindowedIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("updated since")
     )
     q = SearchFilter(label=_("search"), help_text=_("Name, tax code, place, representative."))

@@ -2,6 +2,7 @@
 (crop slug, tax code, commune code) as a person would type them."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from registry import keys
@@ -47,11 +48,15 @@ class NaturalKeyField(serializers.SlugRelatedField):
     """A related record named by its natural key, normalised as ``registry.keys`` does
     everywhere else (so ``longan``/``Longan`` or ``4204``/``04204`` name the same record)."""
 
+    default_error_messages = {"null_characters": _("Null characters are not allowed.")}
+
     def __init__(self, *, normalise, **kwargs):
         self.normalise = normalise
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("null_characters")  # PostgreSQL cannot even compare it
         return super().to_internal_value(self.normalise(data) if isinstance(data, str) else data)
 
 
@@ -236,7 +241,9 @@ class CertificateSerializer(CertificateSummarySerializer):
 
 
 class CertificateWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
-    body = serializers.SlugRelatedField(slug_field="code", queryset=CertificationBody.objects.all())
+    body = NaturalKeyField(
+        slug_field="code", queryset=CertificationBody.objects.all(), normalise=str.strip
+    )
     cooperative = cooperative_field()
     crop = crop_field()
     commune = commune_field()
@@ -258,6 +265,10 @@ class CertificateWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "revocation_reason",
         ]
 
+    def validate_number(self, value):
+        # NFC before the uniqueness validators compare it with the stored (NFC) numbers.
+        return keys.normalise_certificate_number(value)
+
 
 # --- Codes -----------------------------------------------------------------------------------
 
@@ -272,7 +283,7 @@ class MarketStatusSerializer(serializers.Serializer):
 class AreaCodeSerializer(serializers.ModelSerializer):
     crop = CropSerializer(read_only=True)
     cooperative = CooperativeRefSerializer(read_only=True)
-    certificate = CertificateSummarySerializer(read_only=True)
+    certificate = CertificateSummarySerializer(read_only=True, allow_null=True)
     place = PlaceSerializer(source="*", read_only=True)
     markets = MarketStatusSerializer(source="market_statuses", many=True, read_only=True)
 
@@ -338,7 +349,7 @@ class AreaCodeWriteSerializer(CodeWriteMixin, serializers.ModelSerializer):
 
 class PackingHouseSerializer(serializers.ModelSerializer):
     place = PlaceSerializer(source="*", read_only=True)
-    cooperative = CooperativeRefSerializer(read_only=True)
+    cooperative = CooperativeRefSerializer(read_only=True, allow_null=True)
     markets = MarketStatusSerializer(source="market_statuses", many=True, read_only=True)
 
     class Meta:
@@ -396,7 +407,11 @@ class MarketField(NaturalKeyField):
 
 class CodeCheckRequestSerializer(serializers.Serializer):
     market = MarketField()
-    date = serializers.DateField(required=False, help_text="Default: today (Asia/Ho_Chi_Minh).")
+    date = serializers.DateField(
+        required=False,
+        validators=[dates.validate_in_window],
+        help_text="Default: today (Asia/Ho_Chi_Minh).",
+    )
     codes = serializers.ListField(
         child=serializers.CharField(max_length=60, trim_whitespace=True),
         min_length=1,
@@ -431,7 +446,9 @@ class StatusChangeSerializer(serializers.Serializer):
     reason = serializers.CharField(read_only=True)
     source = serializers.ChoiceField(choices=ChangeSource.choices, read_only=True)
     reference = serializers.CharField(read_only=True)
-    recorded_by = serializers.CharField(source="recorded_by.username", default=None, read_only=True)
+    recorded_by = serializers.CharField(
+        source="recorded_by.username", default=None, read_only=True, allow_null=True
+    )
     recorded_at = serializers.DateTimeField(read_only=True)
 
 
@@ -442,7 +459,9 @@ class StatusChangeRequestSerializer(serializers.Serializer):
         required=False,
         help_text="Market codes; leave out to change every market the code has a status for.",
     )
-    effective_on = serializers.DateField(required=False, help_text="Default: today.")
+    effective_on = serializers.DateField(
+        required=False, validators=[dates.validate_in_window], help_text="Default: today."
+    )
     reason = serializers.CharField()
     source = serializers.ChoiceField(choices=ChangeSource.choices)
     reference = serializers.CharField(required=False, allow_blank=True, default="")

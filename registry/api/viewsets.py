@@ -3,20 +3,33 @@
 
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotAcceptable, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from registry import answer_cache, data_version
 from registry.api.history import HistoryMixin
+from registry.api.parsers import SafeJSONParser
 from registry.api.prepared import PreparedLookup
+from registry.api.schema import RegistryAutoSchema
 from registry.rules import dates
+
+#: Query parameters every list reads besides its FilterSet's (pagination, ordering, format).
+LIST_PARAMETERS = frozenset({"format", "limit", "offset", "ordering"})
 
 
 class ReadOnlyRegistryViewSet(viewsets.ReadOnlyModelViewSet):
     """List and detail. ``normalise_lookup`` turns what a person typed into the stored key."""
 
     lookup_value_regex = "[^/]+"
+    schema = RegistryAutoSchema()
+    parser_classes = [SafeJSONParser, FormParser, MultiPartParser]
+    #: more query parameters a list reads (the CSV download's ``lang``)
+    extra_query_parameters: frozenset[str] = frozenset()
 
     @staticmethod
     def normalise_lookup(value: str) -> str:
@@ -26,11 +39,41 @@ class ReadOnlyRegistryViewSet(viewsets.ReadOnlyModelViewSet):
         with data_version.one_version():
             return super().dispatch(request, *args, **kwargs)
 
+    def perform_content_negotiation(self, request, force=False):
+        # DRF answers 404 for a ?format= no renderer here offers (e.g. csv on a detail): the
+        # resource exists, only not in that format.
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            raise NotAcceptable(
+                _("The format %(format)s is not offered here.")
+                % {"format": request.query_params.get(self.settings.URL_FORMAT_OVERRIDE, "")}
+            ) from None
+
     def filter_queryset(self, queryset):
         # Filters and ordering apply to lists; a detail is found by its key alone.
         if self.action != "list":
             return queryset
+        self.refuse_unknown_parameters(queryset)
         return super().filter_queryset(queryset)
+
+    def known_parameters(self, queryset) -> set[str]:
+        known = set(LIST_PARAMETERS | self.extra_query_parameters)
+        filterset_class = DjangoFilterBackend().get_filterset_class(self, queryset)
+        if filterset_class is not None:
+            known |= set(filterset_class.base_filters)
+        return known
+
+    def refuse_unknown_parameters(self, queryset) -> None:
+        """An unknown parameter (a typo: ``markets=AU``) would otherwise be ignored and every
+        row answered, which looks like "all valid": refuse it by name."""
+        known = self.known_parameters(queryset)
+        unknown = sorted(set(self.request.query_params) - known)
+        if unknown:
+            message = _("Unknown parameter. Known parameters: %(known)s.") % {
+                "known": ", ".join(sorted(known))
+            }
+            raise ValidationError({name: [message] for name in unknown})
 
     def get_object(self):
         key = self.lookup_url_kwarg or self.lookup_field
