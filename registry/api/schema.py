@@ -21,6 +21,7 @@ ERRORS = {
     "403": _("Signed in without the permission this needs."),
     "404": _("No such record."),
     "406": _("The format asked for (Accept header or ?format=) is not offered here."),
+    "415": _("The body's content type is not one this operation reads (JSON or a form)."),
     "429": _("Too many requests: retry after the Retry-After header's seconds."),
     "503": _("The database is unavailable: retry later."),
 }
@@ -45,6 +46,8 @@ class RegistryAutoSchema(AutoSchema):
         # 400: any request (a NUL byte in the query, an oversized body, validation); 401: a
         # wrong token, on any request; 406, 429 and 503: anywhere.
         codes = ["400", "401", "406", "429", "503"]
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("415")
         if self.method not in ("GET", "HEAD", "OPTIONS") or getattr(self.view, "action", "") in (
             "history",
         ):
