@@ -371,3 +371,19 @@ def test_concurrent_changes_are_serialised_and_both_recorded():
 def test_expiry_window_is_a_setting(settings):
     settings.REGISTRY_EXPIRING_WITHIN_DAYS = 10
     assert dates.expiring_window() == timedelta(days=10)
+
+
+@pytest.mark.django_db
+def test_the_public_timeline_names_the_office_not_the_person(api, world, settings):
+    settings.REGISTRY_OFFICE_NAME = "Chi cục TT&BVTV Sơn La"
+    user = user_with("change_code_status")
+    api.force_authenticate(user)
+    url = f"{API}/area-codes/VN-SLOR-0002/status-changes/"
+    assert api.post(url, {**SUSPEND_CN, "markets": ["AU"]}, format="json").status_code == 201
+    assert api.get(url).json()[-1]["recorded_by"] == user.username, "staff see who"
+
+    api.force_authenticate(None)
+    newest = api.get(url).json()[-1]
+    assert newest["recorded_by"] is None
+    assert newest["acting_office"] == "Chi cục TT&BVTV Sơn La"
+    assert user.username not in api.get(url).content.decode()

@@ -1,8 +1,11 @@
 """API representations. Reads nest what an exporter needs to see; writes take natural keys
 (crop slug, tax code, commune code) as a person would type them."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry import keys
@@ -446,10 +449,26 @@ class StatusChangeSerializer(serializers.Serializer):
     reason = serializers.CharField(read_only=True)
     source = serializers.ChoiceField(choices=ChangeSource.choices, read_only=True)
     reference = serializers.CharField(read_only=True)
-    recorded_by = serializers.CharField(
-        source="recorded_by.username", default=None, read_only=True, allow_null=True
+    acting_office = serializers.SerializerMethodField(
+        help_text="Who recorded the change: the registry's office, or the registry itself "
+        "(automatic changes such as certificate expiry)."
+    )
+    recorded_by = serializers.SerializerMethodField(
+        help_text="The username of who recorded it: only for signed-in staff, null otherwise."
     )
     recorded_at = serializers.DateTimeField(read_only=True)
+
+    def get_acting_office(self, change) -> str:
+        if change.recorded_by_id is None:
+            return gettext("the registry (automatic)")
+        return settings.REGISTRY_OFFICE_NAME
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_recorded_by(self, change) -> str | None:
+        request = self.context.get("request")
+        if change.recorded_by_id is None or request is None or not request.user.is_staff:
+            return None
+        return change.recorded_by.username
 
 
 class StatusChangeRequestSerializer(serializers.Serializer):

@@ -1,4 +1,7 @@
-"""``/status-changes/`` on a code: its timeline (public) and new changes (with permission)."""
+"""``/status-changes/`` on a code: its timeline (public) and new changes (with permission).
+
+The public timeline names the acting office, never a person: usernames are shown to signed-in
+staff only."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -44,7 +47,8 @@ class StatusChangesMixin:
         subject = self.get_object()
         if request.method == "GET":
             timeline = subject.status_changes.select_related("market", "recorded_by")
-            return Response(s.StatusChangeSerializer(timeline, many=True).data)
+            context = {"request": request}
+            return Response(s.StatusChangeSerializer(timeline, many=True, context=context).data)
         payload = s.StatusChangeRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -62,5 +66,6 @@ class StatusChangesMixin:
         except status_changes.StatusChangeError as error:
             raise ValidationError(error.message_dict) from error
         return Response(
-            s.StatusChangeSerializer(recorded, many=True).data, status=status.HTTP_201_CREATED
+            s.StatusChangeSerializer(recorded, many=True, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
         )
