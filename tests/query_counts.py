@@ -65,8 +65,8 @@ QUERY_COUNTS = {
 }
 
 #: Where SQLite runs another number of queries than PostgreSQL. API and admin lists read no
-#: data version there (one query fewer); CSV downloads are written by Python from ordinary queries instead
-#: of one COPY.
+#: data version there (one query fewer); CSV downloads are written by Python from ordinary
+#: queries instead of one COPY.
 SQLITE_QUERY_COUNTS = {
     "api area-codes list": 7,
     "api area-codes list valid_on": 8,
