@@ -31,6 +31,7 @@ class CooperativeStatus(models.TextChoices):
 
 
 class CertificateValidity(models.TextChoices):
+    NOT_YET_VALID = "not_yet_valid", _("not yet in force")
     VALID = "valid", _("valid")
     EXPIRING = "expiring", _("expiring")
     EXPIRED = "expired", _("expired")

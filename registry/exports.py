@@ -303,7 +303,9 @@ def _computed(table: Table, chunk: list[tuple], position: dict, markets) -> dict
             expires_on = row[position[f"{prefix}expires_on"]]
             if expires_on is not None:
                 computed[row[0]][validity_key] = dates.validity_of(
-                    expires_on, row[position[f"{prefix}revoked_on"]]
+                    row[position[f"{prefix}issued_on"]],
+                    expires_on,
+                    row[position[f"{prefix}revoked_on"]],
                 )
     return computed
 

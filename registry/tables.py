@@ -78,7 +78,7 @@ AREA_CODES = Table(
         Column("updated_at", _("updated at"), "updated_at"),
     ],
     per_market=True,
-    extra_paths=["certificate__expires_on", "certificate__revoked_on"],
+    extra_paths=["certificate__issued_on", "certificate__expires_on", "certificate__revoked_on"],
 )
 
 PACKING_HOUSES = Table(

@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import TextField, Value
 
 from registry import exports, keys
-from registry.models import AreaCode, CodeStatus, Market, VietGAPCertificate
+from registry.models import AreaCode, CertificateValidity, CodeStatus, Market, VietGAPCertificate
 from registry.rules import dates, queries, transitions
 from tests.factories import AreaCodeFactory, CertificateFactory, MarketFactory
 
@@ -68,7 +68,7 @@ def test_certificate_in_force_python_and_sql_agree_with_the_table(coded_certific
 
 @pytest.mark.parametrize("on", [D - DAY, D, D + DAY])
 def test_certificate_validity_python_and_sql_agree(coded_certificates, on):
-    for state in ("valid", "expiring", "expired", "revoked"):
+    for state in CertificateValidity.values:
         sql = set(
             VietGAPCertificate.objects.filter(
                 queries.certificate_validity_q(state, on)
@@ -80,6 +80,27 @@ def test_certificate_validity_python_and_sql_agree(coded_certificates, on):
             if dates.certificate_validity(c, on) == state
         }
         assert sql == python, state
+
+
+def test_each_certificate_has_one_validity_and_it_matches_in_force(coded_certificates):
+    """The validity states partition the certificates, and "in force on D" is exactly
+    valid or expiring on D (a certificate not yet issued is neither)."""
+    for case, code in coded_certificates.items():
+        certificate = AreaCode.objects.select_related("certificate").get(pk=code.pk).certificate
+        if certificate is None:
+            continue
+        states = [
+            state
+            for state in CertificateValidity.values
+            if VietGAPCertificate.objects.filter(
+                queries.certificate_validity_q(state, D), pk=certificate.pk
+            ).exists()
+        ]
+        assert states == [dates.certificate_validity(certificate, D)], case
+        in_force = states[0] in (CertificateValidity.VALID, CertificateValidity.EXPIRING)
+        assert in_force == dates.certificate_in_force(certificate, D), case
+    not_yet = coded_certificates["not yet issued on D"].certificate
+    assert dates.certificate_validity(not_yet, D) == CertificateValidity.NOT_YET_VALID
 
 
 def test_active_python_and_sql_agree():

@@ -201,7 +201,9 @@ def _certificate(row) -> dict | None:
         "expires_on": _date(row["certificate__expires_on"]),
         "revoked_on": _date(row["certificate__revoked_on"]),
         "validity": dates.validity_of(
-            row["certificate__expires_on"], row["certificate__revoked_on"]
+            row["certificate__issued_on"],
+            row["certificate__expires_on"],
+            row["certificate__revoked_on"],
         ),
     }
 

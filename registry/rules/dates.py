@@ -70,14 +70,19 @@ def expiring_window() -> timedelta:
 
 
 def certificate_validity(certificate: VietGAPCertificate, on: date | None = None) -> str:
-    return validity_of(certificate.expires_on, certificate.revoked_on, on)
+    return validity_of(certificate.issued_on, certificate.expires_on, certificate.revoked_on, on)
 
 
-def validity_of(expires_on: date, revoked_on: date | None, on: date | None = None) -> str:
-    """Valid, expiring, expired or revoked on ``on`` (default today), from the two dates."""
+def validity_of(
+    issued_on: date, expires_on: date, revoked_on: date | None, on: date | None = None
+) -> str:
+    """Revoked, not yet in force, expired, expiring or valid on ``on`` (default today), from
+    the three dates."""
     on = on or today()
     if revoked_on and revoked_on <= on:
         return CertificateValidity.REVOKED
+    if issued_on > on:
+        return CertificateValidity.NOT_YET_VALID
     if expires_on < on:
         return CertificateValidity.EXPIRED
     if expires_on <= on + expiring_window():

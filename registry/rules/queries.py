@@ -29,6 +29,9 @@ def certificate_validity_q(validity: str, on: date | None = None, prefix: str = 
     not_revoked = Q(**{f"{p}revoked_on__isnull": True}) | Q(**{f"{p}revoked_on__gt": on})
     if validity == CertificateValidity.REVOKED:
         return Q(**{f"{p}revoked_on__lte": on})
+    if validity == CertificateValidity.NOT_YET_VALID:
+        return not_revoked & Q(**{f"{p}issued_on__gt": on})
+    not_revoked &= Q(**{f"{p}issued_on__lte": on})  # issued: the states below
     if validity == CertificateValidity.EXPIRED:
         return not_revoked & Q(**{f"{p}expires_on__lt": on})
     if validity == CertificateValidity.EXPIRING:
