@@ -470,19 +470,7 @@ class CooperativeResource(RegistryResource):
     class Meta:
         model = Cooperative
         import_id_fields = ["tax_code"]
-        fields = (
-            "tax_code",
-            "name",
-            "status",
-            "address",
-            "commune",
-            "legacy_location",
-            "representative",
-            "phone",
-            "email",
-            "member_households",
-            "established_on",
-        )
+        fields = tuple(COOPERATIVES.writable_fields())
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
@@ -499,20 +487,7 @@ class CertificateResource(RegistryResource):
     class Meta:
         model = VietGAPCertificate
         import_id_fields = ["body", "number"]
-        fields = (
-            "body",
-            "number",
-            "cooperative",
-            "crop",
-            "area_ha",
-            "expected_yield_tonnes",
-            "commune",
-            "legacy_location",
-            "issued_on",
-            "expires_on",
-            "revoked_on",
-            "revocation_reason",
-        )
+        fields = tuple(CERTIFICATES.writable_fields())
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
@@ -601,22 +576,7 @@ class AreaCodeResource(CodeStatusResource):
     class Meta:
         model = AreaCode
         import_id_fields = ["code"]
-        fields = (
-            "code",
-            "kind",
-            "crop",
-            "variety",
-            "cooperative",
-            "certificate",
-            "area_ha",
-            "households",
-            "average_yield_tonnes",
-            "commune",
-            "legacy_location",
-            "latitude",
-            "longitude",
-            "issued_on",
-        )
+        fields = tuple(AREA_CODES.writable_fields())
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
@@ -632,16 +592,7 @@ class PackingHouseResource(CodeStatusResource):
     class Meta:
         model = PackingHouse
         import_id_fields = ["code"]
-        fields = (
-            "code",
-            "name",
-            "operator",
-            "address",
-            "cooperative",
-            "commune",
-            "legacy_location",
-            "issued_on",
-        )
+        fields = tuple(PACKING_HOUSES.writable_fields())
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True

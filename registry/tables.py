@@ -1,4 +1,5 @@
-"""The columns of each downloadable and importable listing, defined once.
+"""The columns of each downloadable and importable listing, defined once: the source of the
+import resources' and the write serializers' field lists too (``Table.writable_fields``).
 
 A CSV download writes these columns (headers in the reader's language); an import reads them
 back (headers in Vietnamese, English or as keys), so a downloaded file imports unchanged.
@@ -30,6 +31,16 @@ class Table:
     per_market: bool = False
     #: extra values_list() paths needed by computed columns
     extra_paths: list[str] = field(default_factory=list)
+
+    def writable_fields(self) -> list[str]:
+        """The columns a spreadsheet or an API client writes: the model's editable fields, in
+        this table's order. The import resources and the write serializers take their field
+        lists from here, so a field added to a table is downloadable, importable and writable
+        at once."""
+        editable = {
+            f.name for f in self.model._meta.concrete_fields if f.editable and not f.primary_key
+        }
+        return [column.key for column in self.columns if column.key in editable]
 
     def market_columns(self, markets: list[Market]) -> list[Column]:
         if not self.per_market:

@@ -24,6 +24,7 @@ from registry.models import (
     VietGAPCertificate,
 )
 from registry.rules import dates
+from registry.tables import AREA_CODES, CERTIFICATES, COOPERATIVES, PACKING_HOUSES
 
 
 class ModelCleanMixin:
@@ -177,19 +178,7 @@ class CooperativeWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Cooperative
-        fields = [
-            "tax_code",
-            "name",
-            "status",
-            "address",
-            "commune",
-            "legacy_location",
-            "representative",
-            "phone",
-            "email",
-            "member_households",
-            "established_on",
-        ]
+        fields = COOPERATIVES.writable_fields()
 
 
 # --- Certificates ----------------------------------------------------------------------------
@@ -253,20 +242,7 @@ class CertificateWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
     class Meta:
         model = VietGAPCertificate
-        fields = [
-            "number",
-            "body",
-            "cooperative",
-            "crop",
-            "area_ha",
-            "expected_yield_tonnes",
-            "commune",
-            "legacy_location",
-            "issued_on",
-            "expires_on",
-            "revoked_on",
-            "revocation_reason",
-        ]
+        fields = CERTIFICATES.writable_fields()
 
     def validate_number(self, value):
         # NFC before the uniqueness validators compare it with the stored (NFC) numbers.
@@ -330,23 +306,7 @@ class AreaCodeWriteSerializer(CodeWriteMixin, serializers.ModelSerializer):
 
     class Meta:
         model = AreaCode
-        fields = [
-            "code",
-            "kind",
-            "crop",
-            "variety",
-            "cooperative",
-            "certificate",
-            "area_ha",
-            "households",
-            "average_yield_tonnes",
-            "commune",
-            "legacy_location",
-            "latitude",
-            "longitude",
-            "issued_on",
-            "notes",
-        ]
+        fields = [*AREA_CODES.writable_fields(), "notes"]
         extra_kwargs = {"code": {"validators": []}}  # uniqueness is checked on the normalised code
 
 
@@ -376,17 +336,7 @@ class PackingHouseWriteSerializer(CodeWriteMixin, serializers.ModelSerializer):
 
     class Meta:
         model = PackingHouse
-        fields = [
-            "code",
-            "name",
-            "operator",
-            "address",
-            "cooperative",
-            "commune",
-            "legacy_location",
-            "issued_on",
-            "notes",
-        ]
+        fields = [*PACKING_HOUSES.writable_fields(), "notes"]
         extra_kwargs = {"code": {"validators": []}}
 
 
