@@ -38,7 +38,7 @@ def market_filter(**kwargs):
         model=Market,
         keys=["code"],
         normalise=keys.normalise_market_code,
-        noun="market",
+        noun=_("market"),
         label=_("market"),
         **kwargs,
     )
@@ -49,7 +49,7 @@ def crop_filter(**kwargs):
         model=Crop,
         keys=["slug", "pk"],
         normalise=keys.normalise_crop_slug,
-        noun="crop",
+        noun=_("crop"),
         label=_("crop"),
         help_text=_("Crop slug(s) or id(s), e.g. longan."),
         **kwargs,
@@ -62,7 +62,7 @@ def province_filter(field_name):
         model=Province,
         keys=["code"],
         normalise=keys.normalise_province_code,
-        noun="province",
+        noun=_("province"),
         label=_("province"),
         help_text=_("Province code(s) (2 digits, 2025 units), e.g. 14 for Sơn La."),
     )
@@ -74,7 +74,7 @@ def commune_filter(field_name):
         model=Commune,
         keys=["code"],
         normalise=keys.normalise_commune_code,
-        noun="commune",
+        noun=_("commune"),
         label=_("commune"),
         help_text=_("Commune code(s) (5 digits, 2025 units), e.g. 04204."),
     )
@@ -86,7 +86,7 @@ def cooperative_filter(field_name):
         model=Cooperative,
         keys=["tax_code"],
         normalise=keys.normalise_tax_code,
-        noun="cooperative",
+        noun=_("cooperative"),
         label=_("cooperative"),
         help_text=_("Tax code(s) of the cooperative."),
     )
@@ -186,7 +186,7 @@ class CertificateFilterSet(django_filters.FilterSet):
         field_name="body",
         model=CertificationBody,
         keys=["code"],
-        noun="certification body",
+        noun=_("certification body"),
         label=_("certification body"),
         help_text=_("Designation code(s) of the certification body."),
     )
