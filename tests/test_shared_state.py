@@ -1,6 +1,9 @@
 """Rate limits that hold across workers and cannot be dodged: the client's address comes from a
 trusted number of proxies only, failed authentication counts, and with REDIS_URL every worker
-shares one count (a real gunicorn with two workers and the machine's Redis)."""
+shares one count (a real gunicorn with two workers and the machine's Redis).
+
+Limits count in fixed windows; the tests use daily ones so that no run straddles a window's end
+(a minute's end would reset the count halfway)."""
 
 import os
 import socket
@@ -28,7 +31,7 @@ def api():
 
 @pytest.mark.django_db
 def test_forwarded_for_is_not_believed_without_a_trusted_proxy(api, monkeypatch):
-    monkeypatch.setattr(AnonymousRateLimit, "THROTTLE_RATES", {"anon": "3/minute"})
+    monkeypatch.setattr(AnonymousRateLimit, "THROTTLE_RATES", {"anon": "3/day"})
     statuses = [
         api.get(f"{API}/markets/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
         for n in range(5)
@@ -39,7 +42,7 @@ def test_forwarded_for_is_not_believed_without_a_trusted_proxy(api, monkeypatch)
 @pytest.mark.django_db
 def test_behind_one_trusted_proxy_the_client_is_the_address_it_saw(api, monkeypatch, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
-    monkeypatch.setattr(AnonymousRateLimit, "THROTTLE_RATES", {"anon": "2/minute"})
+    monkeypatch.setattr(AnonymousRateLimit, "THROTTLE_RATES", {"anon": "2/day"})
 
     def get(chain):
         return api.get(f"{API}/markets/", HTTP_X_FORWARDED_FOR=chain).status_code
@@ -52,7 +55,7 @@ def test_behind_one_trusted_proxy_the_client_is_the_address_it_saw(api, monkeypa
 @pytest.mark.django_db
 def test_failed_authentication_is_rate_limited(api, monkeypatch):
     monkeypatch.setattr(
-        FailedAuthenticationRateLimit, "THROTTLE_RATES", {"failed_authentication": "3/minute"}
+        FailedAuthenticationRateLimit, "THROTTLE_RATES", {"failed_authentication": "3/day"}
     )
     statuses = []
     for _ in range(5):
@@ -92,7 +95,7 @@ def test_two_workers_share_one_rate_limit_through_redis():
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "REDIS_URL": "redis://127.0.0.1:6379/13",
-        "API_ANON_RATE": "30/minute",
+        "API_ANON_RATE": "30/day",
         "WEB_WORKERS": "2",
         "WEB_THREADS": "2",
         "GUNICORN_KEEPALIVE": "0",
