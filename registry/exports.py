@@ -50,8 +50,11 @@ COPY_BUFFER = 64 * 1024
 #: A text cell starting with one of these could run as a formula. Both escapes below, the
 #: Python ``escape_cell`` and the SQL ``escaped``, are built from this one list.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# A regular-expression bracket of the same characters ("-" first, so it is not a range).
-FORMULA_PATTERN = "^[" + "".join(sorted(FORMULA_STARTS, key=lambda c: c != "-")) + "]"
+#: The prefix a neutralised cell gets. Text that already starts with it before a formula
+#: character ("'=x") gets it too, so that ``unescape_cell`` can remove exactly what was added.
+ESCAPE = "'"
+# Optional escapes, then one of the characters ("-" first in the bracket, so not a range).
+FORMULA_PATTERN = f"^{ESCAPE}*[" + "".join(sorted(FORMULA_STARTS, key=lambda c: c != "-")) + "]"
 BOM = "\ufeff"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
@@ -69,9 +72,19 @@ def escape_cell(value) -> str | int | float | Decimal:
     if isinstance(value, date):
         return value.isoformat()
     text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return ESCAPE + text if needs_escape(text) else text
+
+
+def needs_escape(text: str) -> bool:
+    return text.lstrip(ESCAPE).startswith(FORMULA_STARTS)
+
+
+def unescape_cell(value):
+    """The inverse of ``escape_cell`` for a cell read back from a downloaded file: exactly the
+    prefix the download added is removed ("'=1+2" → "=1+2"), nothing else ("'abc" stays)."""
+    if isinstance(value, str) and value.startswith(ESCAPE) and needs_escape(value[1:]):
+        return value[1:]
+    return value
 
 
 class _Line:
@@ -133,7 +146,7 @@ def escaped(expression, output_field=None) -> Case:
 
 
 class _StartsLikeFormula(Func):
-    """SQL for ``str.startswith(FORMULA_STARTS)``: ``expression ~ FORMULA_PATTERN``."""
+    """SQL for ``needs_escape``: ``expression ~ FORMULA_PATTERN``."""
 
     arg_joiner = " ~ "
     template = "(%(expressions)s)"

@@ -38,7 +38,7 @@ from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.tmp_storages import BaseStorage
 
-from registry import keys
+from registry import exports, keys
 from registry.models import (
     AreaCode,
     CertificationBody,
@@ -408,6 +408,9 @@ class RegistryResource(resources.ModelResource):
             key: str(header) for key, header in zip(keys, dataset.headers, strict=True)
         }
         dataset.headers = keys
+        # Cells the download neutralised against formulas come back as they were stored.
+        for index in range(len(dataset)):
+            dataset[index] = tuple(exports.unescape_cell(cell) for cell in dataset[index])
         super().before_import(dataset, **kwargs)
 
     def after_import(self, dataset, result, **kwargs):

@@ -131,6 +131,9 @@ CELLS = [
     "Nhãn Sơn La",
     " =1",
     "'=1",
+    "''-5",
+    "'abc",
+    "'",
     "",
 ]
 
@@ -148,7 +151,12 @@ def test_formula_escape_python_and_sql_agree(text):
     )
     python = exports.escape_cell(text)
     assert (sql if sql is not None else "") == python
-    assert (python != text) == text.startswith(exports.FORMULA_STARTS)
+    assert (python != text) == text.lstrip("'").startswith(exports.FORMULA_STARTS)
+
+
+@pytest.mark.parametrize("text", CELLS)
+def test_unescape_removes_exactly_what_escape_added(text):
+    assert exports.unescape_cell(exports.escape_cell(text)) == text
 
 
 @pytest.mark.parametrize(

@@ -482,3 +482,22 @@ def test_the_sample_files_import_cleanly(admin_client, world):
         confirm(admin_client, model_name, preview)
     code = AreaCode.objects.get(code="VN-SLOR-0999")
     assert code.market_statuses.get().market.code == "AU"
+
+
+def test_neutralised_cells_import_back_as_they_were(admin_client, world):
+    cooperative = CooperativeFactory(tax_code="5500000078", name="=HTX(1)")
+    varieties = ["=1+2", "'=x", "'abc", "-5 trái", "''@y", "Nhãn"]
+    for index, variety in enumerate(varieties):
+        AreaCodeFactory(code=f"VN-SLOR-08{index:02d}", cooperative=cooperative, variety=variety)
+    url = f"{API}/area-codes/"
+    exported = b"".join(
+        APIClient().get(url, {"format": "csv", "cooperative": "5500000078"}).streaming_content
+    )
+    assert "'=1+2" in exported.decode("utf-8-sig"), "the download neutralises it"
+    preview = import_file(admin_client, "areacode", exported)
+    result = preview.context["result"]
+    assert not result.has_validation_errors()
+    assert {row.import_type for row in result.rows} == {"skip"}, "nothing changed"
+    confirm(admin_client, "areacode", preview)
+    stored = AreaCode.objects.filter(cooperative=cooperative).order_by("code")
+    assert [code.variety for code in stored] == varieties
