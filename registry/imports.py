@@ -397,6 +397,26 @@ def field(key: str, widget=None, attribute=None):
 # --- Resources -------------------------------------------------------------------------------
 
 
+#: Keys written with leading zeros, which a spreadsheet program drops when it makes them numbers.
+KEY_DIGITS = {"tax_code": 10, "cooperative": 10, "commune": 5}
+
+
+def cell_as_written(key: str, value):
+    """A cell as the registry's download wrote it, after Excel or LibreOffice had it: an empty
+    cell is empty text (not NULL); a number is its digits again (``4204`` → ``04204`` for a
+    commune, ``6.5`` stays ``6.5``, so values are compared as values, not as spellings); a cell
+    the download neutralised against formulas loses exactly the prefix it was given."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value).zfill(KEY_DIGITS.get(key, 0))
+    if isinstance(value, float):
+        return repr(value)
+    return exports.unescape_cell(value)
+
+
 class RegistryResource(resources.ModelResource):
     """Headers in any language, history reason for imported rows, all-or-nothing."""
 
@@ -408,9 +428,11 @@ class RegistryResource(resources.ModelResource):
             key: str(header) for key, header in zip(keys, dataset.headers, strict=True)
         }
         dataset.headers = keys
-        # Cells the download neutralised against formulas come back as they were stored.
+        # Cells as the download wrote them, whatever a spreadsheet program made of them.
         for index in range(len(dataset)):
-            dataset[index] = tuple(exports.unescape_cell(cell) for cell in dataset[index])
+            dataset[index] = tuple(
+                cell_as_written(key, cell) for key, cell in zip(keys, dataset[index], strict=False)
+            )
         super().before_import(dataset, **kwargs)
 
     def after_import(self, dataset, result, **kwargs):

@@ -501,3 +501,70 @@ def test_neutralised_cells_import_back_as_they_were(admin_client, world):
     confirm(admin_client, "areacode", preview)
     stored = AreaCode.objects.filter(cooperative=cooperative).order_by("code")
     assert [code.variety for code in stored] == varieties
+
+
+def as_a_spreadsheet_program_saves_it(csv_bytes: bytes, change=None) -> bytes:
+    """What Excel or LibreOffice write when they open a downloaded CSV and save it as XLSX:
+    cells that look like numbers become numbers (``04204`` → 4204, ``6.50`` → 6.5), empty
+    cells become blank. ``change`` = (row, column, value) edits one cell on the way."""
+    from decimal import InvalidOperation
+
+    rows = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
+    if change:
+        row, column, value = change
+        rows[row][rows[0].index(column)] = value
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(rows[0])
+    for row in rows[1:]:
+        cells = []
+        for cell in row:
+            try:
+                number = Decimal(cell)
+            except InvalidOperation:
+                cells.append(cell or None)
+                continue
+            cells.append(int(number) if "." not in cell else float(number))
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("model_name", "model", "url"),
+    [
+        ("areacode", AreaCode, "area-codes"),
+        ("packinghouse", PackingHouse, "packing-houses"),
+        ("cooperative", Cooperative, "cooperatives"),
+        ("vietgapcertificate", VietGAPCertificate, "vietgap-certificates"),
+    ],
+)
+def test_xlsx_saved_by_a_spreadsheet_program_changes_nothing(
+    admin_client, world, model_name, model, url
+):
+    exported = b"".join(APIClient().get(f"{API}/{url}/", {"format": "csv"}).streaming_content)
+    history_before = model.history.count()
+    workbook = as_a_spreadsheet_program_saves_it(exported)
+    preview = import_file(admin_client, model_name, workbook, "rows.xlsx", file_format="1")
+    result = preview.context["result"]
+    assert not result.has_validation_errors(), [
+        (r.number, r.error_dict) for r in result.invalid_rows
+    ]
+    assert {row.import_type for row in result.rows} == {"skip"}
+    confirm(admin_client, model_name, preview)
+    assert model.history.count() == history_before, "no history entry for untouched rows"
+
+
+def test_one_changed_cell_in_a_spreadsheet_updates_one_row(admin_client, world):
+    exported = b"".join(APIClient().get(f"{API}/area-codes/", {"format": "csv"}).streaming_content)
+    header = next(csv.reader(io.StringIO(exported.decode("utf-8-sig"))))
+    variety = header[[str(c.key) for c in AREA_CODES.columns].index("variety")]
+    workbook = as_a_spreadsheet_program_saves_it(exported, change=(1, variety, "Hương Chi mới"))
+    preview = import_file(admin_client, "areacode", workbook, "rows.xlsx", file_format="1")
+    types = [row.import_type for row in preview.context["result"].rows]
+    assert types.count("update") == 1 and set(types) == {"update", "skip"}
+    history_before = AreaCode.history.count()
+    confirm(admin_client, "areacode", preview)
+    assert AreaCode.history.count() == history_before + 1
+    assert AreaCode.objects.filter(variety="Hương Chi mới").count() == 1
