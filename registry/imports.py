@@ -41,6 +41,7 @@ from import_export.tmp_storages import BaseStorage
 from registry import exports, keys
 from registry.models import (
     AreaCode,
+    CertificateValidity,
     CertificationBody,
     ChangeSource,
     CodeStatus,
@@ -51,7 +52,7 @@ from registry.models import (
     PackingHouse,
     VietGAPCertificate,
 )
-from registry.rules import dates, status_changes
+from registry.rules import dates, queries, status_changes
 from registry.tables import AREA_CODES, CERTIFICATES, COOPERATIVES, PACKING_HOUSES, Table
 from registry.text import fold
 
@@ -696,5 +697,39 @@ def sample_csv(model, language: str) -> str:
     writer = csv.writer(buffer)
     with translation.override(language):
         writer.writerow([str(c.label) for c in columns])
-    writer.writerow([SAMPLES[model].get(c.key, "") for c in columns])
+    row = sample_row(model)
+    writer.writerow([row.get(c.key, "") for c in columns])
     return "\ufeff" + buffer.getvalue()
+
+
+def sample_row(model) -> dict:
+    """The example row, naming records that exist in this registry (its cooperative, body,
+    certificate, crop and commune), so that the sample file imports cleanly as it is."""
+    row = dict(SAMPLES[model])
+    if model is VietGAPCertificate:
+        cooperative = Cooperative.objects.order_by("pk").first()
+        body = VietGAPCertificate._meta.get_field("body").related_model.objects.first()
+        if cooperative and body:
+            row |= {
+                "cooperative": cooperative.tax_code,
+                "body": body.code,
+                "commune": cooperative.commune_id,
+                "number": f"{body.code}-MAU-0999",
+            }
+    elif model is AreaCode:
+        certificate = (
+            VietGAPCertificate.objects.filter(
+                queries.certificate_validity_q(CertificateValidity.VALID)
+            )
+            .select_related("cooperative", "crop")
+            .order_by("pk")
+            .first()
+        )
+        if certificate:
+            row |= {
+                "cooperative": certificate.cooperative.tax_code,
+                "certificate": certificate.number,
+                "crop": certificate.crop.name_vi,
+                "commune": certificate.commune_id,
+            }
+    return row

@@ -568,3 +568,18 @@ def test_one_changed_cell_in_a_spreadsheet_updates_one_row(admin_client, world):
     confirm(admin_client, "areacode", preview)
     assert AreaCode.history.count() == history_before + 1
     assert AreaCode.objects.filter(variety="Hương Chi mới").count() == 1
+
+
+@pytest.mark.parametrize(
+    "model_name", ["cooperative", "vietgapcertificate", "areacode", "packinghouse"]
+)
+def test_the_sample_file_imports_cleanly_into_the_sample_data(admin_client, model_name):
+    call_command("load_sample_data", verbosity=0)
+    sample = admin_client.get(reverse(f"admin:registry_{model_name}_import_sample"))
+    assert sample.status_code == 200
+    preview = import_file(admin_client, model_name, sample.content)
+    result = preview.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors(), [
+        (r.number, r.error_dict) for r in result.invalid_rows
+    ]
+    assert [row.import_type for row in result.rows] == ["new"]
