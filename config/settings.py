@@ -247,10 +247,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "CodeStatusEnum": "registry.models.choices.CodeStatus",
-        "CodeKindEnum": "registry.models.choices.CodeKind",
-        "CooperativeStatusEnum": "registry.models.choices.CooperativeStatus",
-        "ChangeSourceEnum": "registry.models.choices.ChangeSource",
+        "CodeStatusEnum": "registry.choices.CodeStatus",
+        "CodeKindEnum": "registry.choices.CodeKind",
+        "CooperativeStatusEnum": "registry.choices.CooperativeStatus",
+        "ChangeSourceEnum": "registry.choices.ChangeSource",
         "CheckedKindEnum": ["area_code", "packing_house"],
     },
 }

@@ -196,7 +196,10 @@ class CertificateFilterSet(django_filters.FilterSet):
         choices=CertificateValidity.choices,
         method="filter_validity",
         label=_("validity"),
-        help_text=_("valid, expiring (within the expiry window), expired or revoked, today."),
+        help_text=_(
+            "valid, expiring (within the expiry window), expired, revoked or not_yet_valid "
+            "(issued later), today."
+        ),
     )
     expires_before = WindowedDateFilter(
         field_name="expires_on", lookup_expr="lt", label=_("expires before")
