@@ -1,5 +1,6 @@
 """Ordering that answers 400 for a field it does not know, and always ends on a unique key."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
@@ -16,8 +17,8 @@ class StrictOrderingFilter(OrderingFilter):
             raise ValidationError(
                 {
                     self.ordering_param: [
-                        f"Cannot order by {', '.join(unknown)}. "
-                        f"Choose from: {', '.join(sorted(allowed))}."
+                        _("Cannot order by %(unknown)s. Choose from: %(allowed)s.")
+                        % {"unknown": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))}
                     ]
                 }
             )

@@ -1,5 +1,6 @@
 """``limit``/``offset`` pagination that refuses bad values instead of ignoring them."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
@@ -13,9 +14,11 @@ def _non_negative_int(request, name: str, default: int | None) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationError({name: [f"'{raw}' is not a whole number."]}) from None
+        raise ValidationError(
+            {name: [_("'%(value)s' is not a whole number.") % {"value": raw}]}
+        ) from None
     if value < 0:
-        raise ValidationError({name: ["Must be zero or more."]})
+        raise ValidationError({name: [_("Must be zero or more.")]})
     return value
 
 
@@ -26,9 +29,15 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
     def get_limit(self, request):
         limit = _non_negative_int(request, self.limit_query_param, self.default_limit)
         if limit == 0:
-            raise ValidationError({self.limit_query_param: ["Must be at least 1."]})
+            raise ValidationError({self.limit_query_param: [_("Must be at least 1.")]})
         if limit > self.max_limit:
-            raise ValidationError({self.limit_query_param: [f"Must be at most {self.max_limit}."]})
+            raise ValidationError(
+                {
+                    self.limit_query_param: [
+                        _("Must be at most %(limit)d.") % {"limit": self.max_limit}
+                    ]
+                }
+            )
         return limit
 
     def get_offset(self, request):

@@ -292,7 +292,7 @@ class CodeWriteMixin(ModelCleanMixin):
 
     def validate_code(self, value):
         if self.instance is not None and keys.normalise_code(value) != self.instance.code:
-            raise serializers.ValidationError("A code's letters never change once issued.")
+            raise serializers.ValidationError(_("A code's letters never change once issued."))
         return keys.normalise_code(value)
 
 
