@@ -5,6 +5,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -19,6 +20,12 @@ def validate_regex(value: str) -> None:
         raise ValidationError(
             _("Not a valid regular expression: %(error)s"), params={"error": exc}
         ) from exc
+
+
+def in_english() -> bool:
+    """Whether the reader asked for English: names then come in English first (Vietnamese is
+    the registry's language, and the default)."""
+    return (get_language() or "vi").startswith("en")
 
 
 class Crop(RegistryModel):
@@ -36,6 +43,8 @@ class Crop(RegistryModel):
         verbose_name_plural = _("crops")
 
     def __str__(self) -> str:
+        if in_english():
+            return f"{self.name_en} ({self.name_vi})"
         return f"{self.name_vi} ({self.name_en})"
 
     def save(self, *args, **kwargs):
@@ -88,7 +97,7 @@ class Market(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} – {self.name_vi}"
+        return f"{self.code} – {self.name_en if in_english() else self.name_vi}"
 
     def save(self, *args, **kwargs):
         self.code = normalise_market_code(self.code or "")

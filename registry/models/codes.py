@@ -266,7 +266,10 @@ class StatusChange(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        return f"{self.market.code}: {self.from_status or '–'} → {self.to_status}"
+        # The statuses' labels in the reader's language (the admin's inline titles); the API
+        # and the downloads carry the keys.
+        from_status = self.get_from_status_display() if self.from_status else "–"
+        return f"{self.market.code}: {from_status} → {self.get_to_status_display()}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
