@@ -114,9 +114,10 @@ def csv_lines(table: Table, queryset: QuerySet, language: str | None = None) -> 
     markets = list(Market.objects.all()) if table.per_market else []
     with translation.override(language or translation.get_language()):
         header = (BOM + _writer().writerow(headers(table, markets))).encode()
+        labels = table.value_labels(markets)
     if connections[queryset.db].vendor == "postgresql":
-        return _with_header(header, copy_rows(table, queryset, markets))
-    return _with_header(header, python_rows(table, queryset, markets))
+        return _with_header(header, copy_rows(table, queryset, markets, labels))
+    return _with_header(header, python_rows(table, queryset, markets, labels))
 
 
 def _with_header(header: bytes, rows: Iterator[bytes]) -> Iterator[bytes]:
@@ -178,10 +179,26 @@ def _column_expression(model, column):
     return F(column.path)
 
 
-def _validity_expression(prefix: str):
+def labelled(path: str, labels: dict[str, str] | None):
+    """A column of choices as SQL: each value's label (``registry.tables.Column.choices``)
+    in a CASE, or the text as stored where no label is given."""
+    if not labels:
+        return escaped(F(path))
+    return Case(
+        *(When(**{path: value}, then=Value(label)) for value, label in labels.items()),
+        default=escaped(F(path)),
+        output_field=models.TextField(),
+    )
+
+
+def _validity_expression(prefix: str, labels: dict[str, str] | None = None):
+    labels = labels or {}
     return Case(
         *(
-            When(queries.certificate_validity_q(state, prefix=prefix), then=Value(state))
+            When(
+                queries.certificate_validity_q(state, prefix=prefix),
+                then=Value(labels.get(state, state)),
+            )
             for state in CertificateValidity.values
         ),
         default=Value(None),
@@ -189,19 +206,23 @@ def _validity_expression(prefix: str):
     )
 
 
-def copy_queryset(table: Table, queryset: QuerySet, markets: list[Market]) -> QuerySet:
+def copy_queryset(
+    table: Table, queryset: QuerySet, markets: list[Market], labels: dict | None = None
+) -> QuerySet:
     """The rows of the download as one query, each column an expression. A code's status for
     a market comes from a LEFT JOIN restricted to that market (one row at most per code), so
     the query needs no GROUP BY and PostgreSQL can stream it in the list's order."""
-    expressions, relations = {}, {}
+    expressions, relations, labels = {}, {}, labels or {}
     for index, column in enumerate(table.columns):
         name = f"c{index}"
-        if column.path:
+        if column.path and column.choices:
+            expressions[name] = labelled(column.path, labels.get(column.key))
+        elif column.path:
             expressions[name] = _column_expression(table.model, column)
         elif column.key == "certificate_validity":
-            expressions[name] = _validity_expression("certificate")
+            expressions[name] = _validity_expression("certificate", labels.get(column.key))
         elif column.key == "validity":
-            expressions[name] = _validity_expression("")
+            expressions[name] = _validity_expression("", labels.get(column.key))
         elif column.key == "trademarks":
             marks = (
                 TrademarkRight.objects.filter(cooperative=OuterRef("pk"))
@@ -236,7 +257,8 @@ def copy_queryset(table: Table, queryset: QuerySet, markets: list[Market]) -> Qu
             output_field=models.TextField(),
         )
         for market in markets:
-            expressions[f"status_{market.code}"] = F(f"m_{market.pk}__status")
+            key = f"status_{market.code}"
+            expressions[key] = labelled(f"m_{market.pk}__status", labels.get(key))
     names = list(expressions)
     return (
         queryset.select_related(None)
@@ -247,8 +269,8 @@ def copy_queryset(table: Table, queryset: QuerySet, markets: list[Market]) -> Qu
     )
 
 
-def copy_rows(table, queryset, markets) -> Iterator[bytes]:
-    rows = copy_queryset(table, queryset, markets)
+def copy_rows(table, queryset, markets, labels=None) -> Iterator[bytes]:
+    rows = copy_queryset(table, queryset, markets, labels)
     sql, params = rows.query.sql_with_params()
     connection = connections[queryset.db]
     buffer = bytearray()
@@ -268,8 +290,9 @@ def copy_rows(table, queryset, markets) -> Iterator[bytes]:
 # --- Elsewhere: a Python writer ---------------------------------------------------------------
 
 
-def python_rows(table, queryset, markets) -> Iterator[bytes]:
+def python_rows(table, queryset, markets, labels=None) -> Iterator[bytes]:
     writer = _writer()
+    labels = labels or {}
     paths = ["pk", *[c.path for c in table.columns if c.path], *table.extra_paths]
     position = {path: index for index, path in enumerate(paths)}
     rows = queryset.select_related(None).prefetch_related(None).values_list(*paths)
@@ -288,6 +311,9 @@ def python_rows(table, queryset, markets) -> Iterator[bytes]:
                     "; ".join(m.code for m in markets if transitions.is_active(statuses.get(m.pk)))
                 )
                 cells.extend(statuses.get(m.pk, "") for m in markets)
+            if labels:
+                keys = [column.key for column in table.columns + table.market_columns(markets)]
+                cells = [labels.get(k, {}).get(c, c) for k, c in zip(keys, cells, strict=True)]
             lines.append(writer.writerow([escape_cell(cell) for cell in cells]))
         yield "".join(lines).encode()
 

@@ -39,14 +39,17 @@ from import_export.formats import base_formats
 from import_export.tmp_storages import BaseStorage
 
 from registry import exports, keys
+from registry.choice_widget import ChoicesWidget
 from registry.models import (
     AreaCode,
     CertificateValidity,
     CertificationBody,
     ChangeSource,
+    CodeKind,
     CodeStatus,
     Commune,
     Cooperative,
+    CooperativeStatus,
     Crop,
     Market,
     PackingHouse,
@@ -491,6 +494,7 @@ class RegistryResource(resources.ModelResource):
 class CooperativeResource(RegistryResource):
     table = COOPERATIVES
     tax_code = field("tax_code", KeyWidget(keys.normalise_tax_code))
+    status = field("status", ChoicesWidget(CooperativeStatus))
     commune = field("commune", CommuneWidget())
 
     class Meta:
@@ -594,6 +598,7 @@ class CodeStatusResource(RegistryResource):
 class AreaCodeResource(CodeStatusResource):
     table = AREA_CODES
     code = field("code", KeyWidget(keys.normalise_code))
+    kind = field("kind", ChoicesWidget(CodeKind))
     crop = field("crop", CropWidget())
     cooperative = field("cooperative", CooperativeWidget())
     certificate = field("certificate", CertificateWidget())

@@ -8,11 +8,21 @@ Columns without an import ``key`` in the import resource are for reading only.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Model
+from django.db.models import Model, TextChoices
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AreaCode, Cooperative, Market, PackingHouse, VietGAPCertificate
+from registry.models import (
+    AreaCode,
+    CertificateValidity,
+    CodeKind,
+    CodeStatus,
+    Cooperative,
+    CooperativeStatus,
+    Market,
+    PackingHouse,
+    VietGAPCertificate,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,9 @@ class Column:
     key: str
     label: object
     path: str | None = None  # the values_list() path; None for computed columns
+    #: for a column of choices: a download writes each value's label in its language
+    #: ("tạm dừng" in Vietnamese, "suspended" in English); an import reads keys and labels
+    choices: type[TextChoices] | None = None
 
 
 @dataclass(frozen=True)
@@ -46,8 +59,17 @@ class Table:
         if not self.per_market:
             return []
         return [Column("active_markets", _("active markets"))] + [
-            Column(f"status_{market.code}", StatusLabel(market.code)) for market in markets
+            Column(f"status_{market.code}", StatusLabel(market.code), choices=CodeStatus)
+            for market in markets
         ]
+
+    def value_labels(self, markets: list[Market]) -> dict[str, dict[str, str]]:
+        """For each column of choices: its values' labels in the active language, by key."""
+        return {
+            column.key: {value: str(label) for value, label in column.choices.choices}
+            for column in self.columns + self.market_columns(markets)
+            if column.choices is not None
+        }
 
 
 class StatusLabel:
@@ -72,13 +94,13 @@ AREA_CODES = Table(
     AreaCode,
     [
         Column("code", _("code"), "code"),
-        Column("kind", _("kind"), "kind"),
+        Column("kind", _("kind"), "kind", choices=CodeKind),
         Column("crop", _("crop"), "crop__name_vi"),
         Column("variety", _("variety"), "variety"),
         Column("cooperative", _("tax code"), "cooperative__tax_code"),
         Column("cooperative_name", _("cooperative"), "cooperative__name"),
         Column("certificate", _("certificate number"), "certificate__number"),
-        Column("certificate_validity", _("certificate validity")),
+        Column("certificate_validity", _("certificate validity"), choices=CertificateValidity),
         Column("area_ha", _("area (ha)"), "area_ha"),
         Column("households", _("farming households"), "households"),
         Column("average_yield_tonnes", _("average yield (tonnes/year)"), "average_yield_tonnes"),
@@ -114,7 +136,7 @@ COOPERATIVES = Table(
     [
         Column("tax_code", _("tax code"), "tax_code"),
         Column("name", _("name"), "name"),
-        Column("status", _("status"), "status"),
+        Column("status", _("status"), "status", choices=CooperativeStatus),
         Column("address", _("address"), "address"),
         *PLACE,
         Column("representative", _("legal representative"), "representative"),
@@ -143,7 +165,7 @@ CERTIFICATES = Table(
         Column("expires_on", _("expiry date"), "expires_on"),
         Column("revoked_on", _("revoked on"), "revoked_on"),
         Column("revocation_reason", _("revocation reason"), "revocation_reason"),
-        Column("validity", _("validity")),
+        Column("validity", _("validity"), choices=CertificateValidity),
         Column("updated_at", _("updated at"), "updated_at"),
     ],
 )
