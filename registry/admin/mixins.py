@@ -39,6 +39,7 @@ class RegistryAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
 
     list_per_page = 50
     paginator = CachedCountPaginator
+    object_history_list_template = "registry/history_list.html"
 
 
 class NeverDeletedAdmin(RegistryAdmin):
