@@ -27,3 +27,7 @@ class ChoicesWidget(widgets.CharWidget):
         text = super().clean(value, row, **kwargs)
         # Anything else stays as written: the model's choices validation names it.
         return keys_by_spelling(self.choices).get(fold(text or ""), text)
+
+    def render(self, value, obj=None, **kwargs):
+        """The label in the active language (the import preview shows values as they read)."""
+        return str(self.choices(value).label) if value in self.choices.values else value
