@@ -323,24 +323,35 @@ class UploadStorage(BaseStorage):
         except FileNotFoundError as error:
             raise UploadExpired(self.name) from error
         self.claimed = True
+        self.check_age()
 
-    def read(self):
-        path = self.path()
+    def check_age(self) -> None:
+        """``UploadExpired`` (and the file deleted) past ``IMPORT_FILE_MAX_AGE_HOURS``."""
         try:
-            age = time.time() - path.stat().st_mtime
+            age = time.time() - self.path().stat().st_mtime
         except FileNotFoundError as error:
             raise UploadExpired(self.name) from error
         if age > settings.IMPORT_FILE_MAX_AGE_HOURS * 3600:
             self.remove()
             raise UploadExpired(self.name)
-        data = path.read_bytes()
+
+    def read(self):
+        self.check_age()
+        try:
+            data = self.path().read_bytes()
+        except FileNotFoundError as error:
+            raise UploadExpired(self.name) from error
         if "b" in self.read_mode:
             return data
         return data.decode(self.encoding or "utf-8")
 
     def remove(self):
+        """Delete the file, claimed or not."""
         with contextlib.suppress(UploadExpired):
-            self.path().unlink(missing_ok=True)
+            path = self.path()
+            path.unlink(missing_ok=True)
+            path.with_name(path.name.removesuffix(CLAIMED) + CLAIMED).unlink(missing_ok=True)
+            path.with_name(path.name.removesuffix(CLAIMED)).unlink(missing_ok=True)
 
 
 def expire_uploads(older_than_hours: float) -> tuple[int, int]:
