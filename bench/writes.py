@@ -5,10 +5,10 @@ connection) POST status changes of *different* codes to ``/api/v1/area-codes/<co
 status-changes/`` with an Administrators token, as fast as they are answered. Each client owns
 its codes and flips each one between active and suspended for one market.
 
-The import is the admin's: ``registry.imports.AreaCodeResource.import_data`` with
-``use_transactions=True``, all rows in one transaction (what the "confirm import" button runs),
-with a status column, so every row also goes through the status-change service. It runs in its
-own process (``python -m bench.writes import N PREFIX one``), which says when its transaction
+The import is production's: what the background worker runs for a confirmed import
+(``registry.import_engine.Engine.apply``, batches of ``IMPORT_BATCH_SIZE`` rows, all in one
+transaction) at the worker's lower CPU priority (``IMPORT_WORKER_NICE``), with a status column,
+so every row also goes through the status-change rules. It runs in its own process (``python -m bench.writes import N PREFIX one``), which says when its transaction
 has written its first row; the clients' window starts then and ends after the given seconds or
 when the import commits, whichever comes first.
 
@@ -21,7 +21,7 @@ transaction is rolled back); the last one is left to commit and its duration is 
 Two more figures tell a lock from a busy CPU (the machine's cores are shared by the server,
 the clients, the import and PostgreSQL):
 
-- a control run: the same import, each row in its own transaction (``... rows``), stopped
+- a control run: the same import, each batch in its own transaction (``... rows``), stopped
   after the window. It does the same work but holds no long transaction (it commits, and so
   moves the data version, once per row instead). Were the open transaction making the status
   changes wait, the import would cost them more than the control does;
@@ -232,52 +232,51 @@ def import_csv(rows: int, prefix: str) -> str:
 
 
 def run_import(rows: int, prefix: str, transactions: str) -> dict:
-    """Import ``rows`` new area codes as the admin's "confirm import" does: one transaction
-    (``transactions="one"``), or, for the control run, one transaction per row."""
+    """Import ``rows`` new area codes as the worker applies a confirmed import
+    (``registry.import_jobs.apply``): the batched engine, at the worker's lower CPU priority
+    (``IMPORT_WORKER_NICE``), all rows in one transaction (``transactions="one"``); or, for
+    the control run, each batch in its own transaction."""
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from registry.imports import CSV, AreaCodeResource
+    from registry.import_engine import Engine, Summary
+    from registry.imports import CSV, RESOURCES, read_rows
+    from registry.models import AreaCode
 
-    class AnnouncedResource(AreaCodeResource):
-        announced = False
+    os.nice(settings.IMPORT_WORKER_NICE)
+    announced = []
 
-        def import_row(self, row, instance_loader, **kwargs):
-            if transactions == "one":
-                return super().import_row(row, instance_loader, **kwargs)
-            with transaction.atomic():
-                return super().import_row(row, instance_loader, **kwargs)
-
-        def after_save_instance(self, instance, row, **kwargs):
-            super().after_save_instance(instance, row, **kwargs)
-            if not self.announced:
-                self.announced = True
-                print("writing", flush=True)
+    def progress(done, errors):
+        if not announced:
+            announced.append(done)
+            print("writing", flush=True)
 
     user = get_user_model().objects.get(username="bench-writer")
-    dataset = CSV().create_dataset(import_csv(rows, prefix))
+    engine = Engine(RESOURCES[AreaCode](), user, progress)
+    header, lines = read_rows(import_csv(rows, prefix), CSV())
     started = time.perf_counter()
     cpu = time.process_time()
-    result = AnnouncedResource().import_data(
-        dataset,
-        dry_run=False,
-        use_transactions=transactions == "one",
-        raise_errors=False,
-        user=user,
-    )
-    errors = [str(e.error) for e in result.base_errors] + [
-        str(row.error) for row in result.invalid_rows
-    ]
-    errors += [str(e.error) for _, row_errors in result.row_errors() for e in row_errors]
+    if transactions == "one":
+        summary = engine.apply(header, lines)
+    else:
+        summary = Summary()
+        engine.resource.prepare_import(engine.headers_keys(header))
+        for batch in engine.batches(header, lines):
+            with transaction.atomic():
+                engine.validate(batch)
+                engine.summarise(batch, summary)
+                engine.write(batch, summary)
+            progress(summary.rows, 0)
     return {
         "rows": rows,
         "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu,
-        "totals": dict(result.totals),
-        "errors": errors[:5],
+        "totals": summary.counts,
+        "errors": [p["message"] for p in summary.problems[:5]],
     }
 
 

@@ -272,6 +272,36 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
 # preview older than IMPORT_FILE_MAX_AGE_HOURS can no longer be confirmed.
 IMPORT_TMP_DIR = os.environ.get("IMPORT_TMP_DIR", "")
 IMPORT_FILE_MAX_AGE_HOURS = int(os.environ.get("IMPORT_FILE_MAX_AGE_HOURS", "24"))
+# Rows are validated and written in batches (a constant number of queries per batch). The
+# preview keeps the counts, at most IMPORT_PREVIEW_MAX_ERRORS errors and at most
+# IMPORT_PREVIEW_MAX_CHANGES changed rows (with the totals), never the whole file.
+IMPORT_BATCH_SIZE = int(os.environ.get("IMPORT_BATCH_SIZE", "1000"))
+IMPORT_PREVIEW_MAX_ERRORS = int(os.environ.get("IMPORT_PREVIEW_MAX_ERRORS", "10000"))
+IMPORT_PREVIEW_MAX_CHANGES = int(os.environ.get("IMPORT_PREVIEW_MAX_CHANGES", "20000"))
+
+# --- Background imports (registry.tasks) -----------------------------------------------------
+# Files of more than IMPORT_IN_REQUEST_MAX_ROWS rows are previewed and applied by the worker
+# (`manage.py worker`, the "worker" service of docker-compose.yml), through Procrastinate, whose
+# queue lives in the registry's PostgreSQL: a job is enqueued in the same transaction as its
+# ImportJob record. Procrastinate's migrations are PostgreSQL-only, so on SQLite the app is
+# left out and every import runs in the request.
+IMPORTS_IN_BACKGROUND = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if IMPORTS_IN_BACKGROUND:
+    INSTALLED_APPS.append("procrastinate.contrib.django")
+IMPORT_IN_REQUEST_MAX_ROWS = int(os.environ.get("IMPORT_IN_REQUEST_MAX_ROWS", "1000"))
+# The worker runs at this lower CPU priority (os.nice), so that imports yield the CPU to the
+# web server's requests.
+IMPORT_WORKER_NICE = int(os.environ.get("IMPORT_WORKER_NICE", "10"))
+# A job whose worker has sent no heartbeat for IMPORT_STALLED_AFTER_SECONDS (the worker was
+# killed) is started again, from the beginning (an application is one transaction: nothing of
+# the killed attempt remains), at most IMPORT_MAX_ATTEMPTS times in all; then it is failed.
+IMPORT_STALLED_AFTER_SECONDS = float(os.environ.get("IMPORT_STALLED_AFTER_SECONDS", "30"))
+IMPORT_MAX_ATTEMPTS = int(os.environ.get("IMPORT_MAX_ATTEMPTS", "3"))
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "queues": ["imports"],
+    "update_heartbeat_interval": float(os.environ.get("IMPORT_WORKER_HEARTBEAT_SECONDS", "10")),
+    "stalled_worker_timeout": IMPORT_STALLED_AFTER_SECONDS,
+}
 
 # --- Caches ----------------------------------------------------------------------------------
 # "default": general use; "throttle": rate-limit counters; "answers": counts and list pages kept

@@ -25,3 +25,13 @@ class RegistryAdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "registry.admin_site.RegistryAdminSite"
+
+    def ready(self):
+        super().ready()  # autodiscovers every app's admin module
+        from django.contrib import admin
+
+        # Procrastinate's own job admin is English only and hard-coded (its strings cannot be
+        # translated); the registry's "Spreadsheet imports" page shows the same jobs.
+        for model in list(admin.site._registry):
+            if model._meta.app_label == "procrastinate":
+                admin.site.unregister(model)

@@ -26,11 +26,11 @@ import re
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import tablib
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,7 +44,6 @@ from registry.models import (
     AreaCode,
     CertificateValidity,
     CertificationBody,
-    ChangeSource,
     CodeKind,
     CodeStatus,
     Commune,
@@ -198,6 +197,87 @@ class XLSX(base_formats.XLSX):
 IMPORT_FORMATS = [CSV, XLSX]
 
 
+def csv_text(data) -> str:
+    if isinstance(data, bytes):
+        data = data.decode("utf-8-sig")
+    return data.lstrip("\ufeff")
+
+
+def read_rows(data, input_format) -> tuple[list, Iterator[list]]:
+    """The header and an iterator over the data rows of an uploaded file, read as it goes (the
+    row limit is checked as rows are read; blank rows are left out; XLSX in streaming mode)."""
+    if isinstance(input_format, XLSX):
+        return read_xlsx_rows(data)
+    text = csv_text(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = next(reader, [])
+
+    def rows():
+        for count, values in enumerate(reader, start=1):
+            check_row_count(count)
+            if any(value.strip() for value in values):
+                yield values
+
+    return header, rows()
+
+
+def read_xlsx_rows(data: bytes) -> tuple[list, Iterator[list]]:
+    import openpyxl
+
+    check_xlsx_archive(data)
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    sheet = book.active
+    header = next(sheet.iter_rows(max_row=1, values_only=True), None)
+    header = list((header or ())[: MAX_COLUMNS + 1])
+    while header and header[-1] in (None, ""):
+        header.pop()
+    if len(header) > MAX_COLUMNS:
+        book.close()
+        raise ImportLimitError(
+            _("The sheet has more than %(limit)s columns.") % {"limit": MAX_COLUMNS}
+        )
+
+    def rows():
+        try:
+            if not header:
+                return
+            width = len(header)
+            for count, values in enumerate(
+                sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=1
+            ):
+                check_row_count(count)
+                if all(value is None or value == "" for value in values):
+                    continue
+                yield list(values) + [None] * (width - len(values))
+        finally:
+            book.close()
+
+    return header, rows()
+
+
+def count_rows(data, input_format) -> int | None:
+    """The number of data rows, cheaply, to choose between the request and the worker: a
+    CSV's rows as the csv module reads them, an XLSX's from the dimension its sheet declares
+    (``None`` when it declares none). Raises ``ImportLimitError`` like reading does."""
+    if isinstance(input_format, XLSX):
+        import openpyxl
+
+        check_xlsx_archive(data)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            last = book.active.max_row
+        finally:
+            book.close()
+        if last is None:
+            return None
+        check_row_count(max(last - 1, 0))
+        return max(last - 1, 0)
+    _header, rows = read_rows(data, input_format)
+    return sum(1 for _row in rows)
+
+
 # --- Previewed files -------------------------------------------------------------------------
 
 
@@ -246,24 +326,35 @@ class UploadStorage(BaseStorage):
         except FileNotFoundError as error:
             raise UploadExpired(self.name) from error
         self.claimed = True
+        self.check_age()
 
-    def read(self):
-        path = self.path()
+    def check_age(self) -> None:
+        """``UploadExpired`` (and the file deleted) past ``IMPORT_FILE_MAX_AGE_HOURS``."""
         try:
-            age = time.time() - path.stat().st_mtime
+            age = time.time() - self.path().stat().st_mtime
         except FileNotFoundError as error:
             raise UploadExpired(self.name) from error
         if age > settings.IMPORT_FILE_MAX_AGE_HOURS * 3600:
             self.remove()
             raise UploadExpired(self.name)
-        data = path.read_bytes()
+
+    def read(self):
+        self.check_age()
+        try:
+            data = self.path().read_bytes()
+        except FileNotFoundError as error:
+            raise UploadExpired(self.name) from error
         if "b" in self.read_mode:
             return data
         return data.decode(self.encoding or "utf-8")
 
     def remove(self):
+        """Delete the file, claimed or not."""
         with contextlib.suppress(UploadExpired):
-            self.path().unlink(missing_ok=True)
+            path = self.path()
+            path.unlink(missing_ok=True)
+            path.with_name(path.name.removesuffix(CLAIMED) + CLAIMED).unlink(missing_ok=True)
+            path.with_name(path.name.removesuffix(CLAIMED)).unlink(missing_ok=True)
 
 
 def expire_uploads(older_than_hours: float) -> tuple[int, int]:
@@ -302,12 +393,26 @@ class KeyWidget(widgets.CharWidget):
 
 
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
-    """A related record named by any of several keys; unknown or ambiguous names are errors."""
+    """A related record named by any of several keys; unknown or ambiguous names are errors.
+
+    Records are found in dictionaries, not one query per cell: ``load_all()`` fills them once
+    per import (short lists: communes, crops, bodies), ``load(values)`` once per batch of rows
+    with the values that batch names (cooperatives, certificates)."""
 
     noun = gettext_lazy("record")
 
+    def load_all(self) -> None:
+        """Called once per import."""
+
+    def load(self, values: set[str]) -> None:
+        """Called once per batch with the batch's non-empty cells of this column."""
+
     def find(self, value: str, row) -> list:
         raise NotImplementedError
+
+    def key_of(self, record) -> str:
+        """How the preview names a record (its natural key)."""
+        return str(getattr(record, self.field))
 
     def clean(self, value, row=None, **kwargs):
         value = "" if value is None else str(value).strip()
@@ -325,19 +430,32 @@ class NaturalKeyWidget(widgets.ForeignKeyWidget):
 
 
 class CommuneWidget(NaturalKeyWidget):
+    """By 5-digit code, or by name (diacritics ignored; "Chiềng Khoong" finds "Xã Chiềng
+    Khoong": a name matches a whole name or its last words)."""
+
     noun = gettext_lazy("commune")
 
     def __init__(self):
         super().__init__(Commune, "code")
+        self.by_code, self.by_name = None, None
+
+    def load_all(self):
+        self.by_code, self.by_name = {}, {}
+        for commune in Commune.objects.only("code", "name", "province_id").select_related(
+            "province"
+        ):
+            self.by_code[commune.code] = commune
+            words = fold(commune.name).split()
+            for start in range(len(words)):
+                self.by_name.setdefault(" ".join(words[start:]), []).append(commune)
 
     def find(self, value, row):
+        if self.by_code is None:
+            self.load_all()
         if value.isdigit():
-            return list(Commune.objects.filter(code=keys.normalise_commune_code(value)))
-        wanted = fold(value)
-        candidates = Commune.objects.filter(search_text__contains=wanted)
-        return [
-            c for c in candidates if fold(c.name) == wanted or fold(c.name).endswith(f" {wanted}")
-        ]
+            found = self.by_code.get(keys.normalise_commune_code(value))
+            return [found] if found else []
+        return list(self.by_name.get(fold(value), []))
 
 
 class CropWidget(NaturalKeyWidget):
@@ -345,14 +463,23 @@ class CropWidget(NaturalKeyWidget):
 
     def __init__(self):
         super().__init__(Crop, "slug")
+        self.crops = None
+
+    def load_all(self):
+        self.crops = list(Crop.objects.all())
 
     def find(self, value, row):
+        if self.crops is None:
+            self.load_all()
         slug, wanted = keys.normalise_crop_slug(value), fold(value)
         return [
             crop
-            for crop in Crop.objects.all()
+            for crop in self.crops
             if crop.slug in {slug, wanted} or wanted in {fold(crop.name_vi), fold(crop.name_en)}
         ]
+
+    def key_of(self, record):
+        return record.name_vi
 
 
 class CooperativeWidget(NaturalKeyWidget):
@@ -360,9 +487,22 @@ class CooperativeWidget(NaturalKeyWidget):
 
     def __init__(self):
         super().__init__(Cooperative, "tax_code")
+        self.by_tax_code = {}
+
+    def load(self, values):
+        wanted = {keys.normalise_tax_code(v) for v in values} - set(self.by_tax_code)
+        if len(self.by_tax_code) > 10 * settings.IMPORT_BATCH_SIZE:
+            self.by_tax_code = {}  # memory stays bounded on a national file
+        if wanted:
+            for cooperative in Cooperative.objects.filter(tax_code__in=wanted):
+                self.by_tax_code[cooperative.tax_code] = cooperative
 
     def find(self, value, row):
-        return list(Cooperative.objects.filter(tax_code=keys.normalise_tax_code(value)))
+        tax_code = keys.normalise_tax_code(value)
+        if tax_code not in self.by_tax_code:
+            self.load({value})
+        found = self.by_tax_code.get(tax_code)
+        return [found] if found else []
 
 
 class BodyWidget(NaturalKeyWidget):
@@ -370,9 +510,17 @@ class BodyWidget(NaturalKeyWidget):
 
     def __init__(self):
         super().__init__(CertificationBody, "code")
+        self.bodies = None
+
+    def load_all(self):
+        self.bodies = {}
+        for body in CertificationBody.objects.all():
+            self.bodies.setdefault(body.code, []).append(body)
 
     def find(self, value, row):
-        return list(CertificationBody.objects.filter(code=value))
+        if self.bodies is None:
+            self.load_all()
+        return list(self.bodies.get(value, []))
 
 
 class CertificateWidget(NaturalKeyWidget):
@@ -382,9 +530,24 @@ class CertificateWidget(NaturalKeyWidget):
 
     def __init__(self):
         super().__init__(VietGAPCertificate, "number")
+        self.by_number = {}
+
+    def load(self, values):
+        wanted = set(values) - set(self.by_number)
+        if len(self.by_number) > 10 * settings.IMPORT_BATCH_SIZE:
+            self.by_number = {}
+        if wanted:
+            for number in wanted:
+                self.by_number[number] = []
+            for certificate in VietGAPCertificate.objects.filter(number__in=wanted).select_related(
+                "cooperative"
+            ):
+                self.by_number[certificate.number].append(certificate)
 
     def find(self, value, row):
-        found = list(VietGAPCertificate.objects.filter(number=value))
+        if value not in self.by_number:
+            self.load({value})
+        found = list(self.by_number[value])
         if len(found) > 1 and row.get("cooperative"):
             found = [
                 c
@@ -422,50 +585,42 @@ def cell_as_written(key: str, value):
 
 
 class RegistryResource(resources.ModelResource):
-    """Headers in any language, history reason for imported rows, all-or-nothing."""
+    """The columns of one importable table (field definitions and natural-key widgets) for
+    ``registry.import_engine``: headers in any language, foreign keys from dictionaries."""
 
     table: Table
 
-    def before_import(self, dataset, **kwargs):
-        keys = [self.header_key(header) for header in dataset.headers]
-        self._headers = {
-            key: str(header) for key, header in zip(keys, dataset.headers, strict=True)
+    def key_widgets(self) -> dict[str, NaturalKeyWidget]:
+        return {
+            f.column_name: f.widget
+            for f in self.get_import_fields()
+            if isinstance(f.widget, NaturalKeyWidget)
         }
-        dataset.headers = keys
-        # Cells as the download wrote them, whatever a spreadsheet program made of them.
-        for index in range(len(dataset)):
-            dataset[index] = tuple(
-                cell_as_written(key, cell) for key, cell in zip(keys, dataset[index], strict=False)
-            )
-        super().before_import(dataset, **kwargs)
 
-    def after_import(self, dataset, result, **kwargs):
-        super().after_import(dataset, result, **kwargs)
-        result.problems = self.problems(dataset, result)
+    def prepare_import(self, keys: list[str]) -> None:
+        """Load the short lists the file's columns name, once per import."""
+        for key, widget in self.key_widgets().items():
+            if key in keys:
+                widget.load_all()
 
-    def problems(self, dataset, result) -> list[dict]:
-        """Each validation error of the import as the administrator's file shows it: row
-        number, column (its header in the file), the cell's value, and the message."""
-        headers = getattr(self, "_headers", {})
-        problems = []
-        for invalid in result.invalid_rows:
-            row = dict(zip(dataset.headers, dataset[invalid.number - 1], strict=False))
-            for key, messages in invalid.error_dict.items():
-                if key == NON_FIELD_ERRORS:
-                    column, value = "", ""
-                else:
-                    column, value = headers.get(key, key), row.get(key)
-                for message in messages:
-                    problems.append(
-                        {
-                            "row": invalid.number,
-                            "field": key if key != NON_FIELD_ERRORS else "",
-                            "column": column,
-                            "value": "" if value is None else str(value),
-                            "message": str(message),
-                        }
-                    )
-        return problems
+    def prepare_batch(self, rows: list[dict]) -> None:
+        """Load the records a batch of rows names, one query per column."""
+        for key, widget in self.key_widgets().items():
+            values = {str(row[key]).strip() for row in rows if row.get(key) not in (None, "")}
+            if values:
+                widget.load(values)
+
+    def describe(self, model, name: str, values: dict) -> str:
+        """A field's value before the import, as the file would write it (natural keys)."""
+        model_field = model._meta.get_field(name)
+        value = values.get(model_field.attname)
+        if value is None:
+            return ""
+        if model_field.is_relation:
+            widget = self.fields[name].widget
+            record = model_field.related_model.objects.filter(pk=value).first()
+            return widget.key_of(record) if record else str(value)
+        return str(value)
 
     def header_key(self, header) -> str:
         wanted = fold(str(header or ""))
@@ -476,7 +631,7 @@ class RegistryResource(resources.ModelResource):
 
     def header_labels(self) -> dict[str, set[str]]:
         if not hasattr(self, "_header_labels"):
-            columns = self.table.columns + self.table.market_columns(list(Market.objects.all()))
+            columns = self.table.columns + self.table.market_columns(self.markets())
             self._header_labels = {}
             for column in columns:
                 labels = set()
@@ -486,9 +641,10 @@ class RegistryResource(resources.ModelResource):
                 self._header_labels[column.key] = labels
         return self._header_labels
 
-    def before_save_instance(self, instance, row, **kwargs):
-        instance._change_reason = IMPORT_REASON
-        super().before_save_instance(instance, row, **kwargs)
+    def markets(self) -> list[Market]:
+        if not hasattr(self, "_markets"):
+            self._markets = list(Market.objects.all())
+        return self._markets
 
 
 class CooperativeResource(RegistryResource):
@@ -501,10 +657,6 @@ class CooperativeResource(RegistryResource):
         model = Cooperative
         import_id_fields = ["tax_code"]
         fields = tuple(COOPERATIVES.writable_fields())
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
 
 
 class CertificateResource(RegistryResource):
@@ -518,39 +670,47 @@ class CertificateResource(RegistryResource):
         model = VietGAPCertificate
         import_id_fields = ["body", "number"]
         fields = tuple(CERTIFICATES.writable_fields())
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
 
 
 class CodeStatusResource(RegistryResource):
     """Adds the "status XX" columns: each non-empty cell that differs from the code's current
-    status for XX becomes a status change, checked before anything is saved."""
+    status for XX becomes a status change, checked by the rules
+    (``status_changes.transition_problem``) before anything is saved and recorded through
+    ``status_changes.change_statuses``."""
 
-    def before_import_row(self, row, **kwargs):
-        self._row, self._user = row, kwargs.get("user")
-        super().before_import_row(row, **kwargs)
+    def prepare_statuses(self, existing: list) -> None:
+        """The current statuses of a batch's existing codes: one query."""
+        current_model, _history = queries.status_models(self._meta.model)
+        self._current = {}
+        if existing:
+            for status in current_model.objects.filter(subject__in=[c.pk for c in existing]):
+                self._current[(status.subject_id, status.market_id)] = status
 
-    def pending_statuses(self, instance) -> tuple[list[tuple[Market, str]], dict]:
-        current = {s.market_id: s for s in instance.market_statuses.all()} if instance.pk else {}
-        names = {fold(label): value for value, label in CodeStatus.choices} | {
-            value: value for value in CodeStatus.values
-        }
-        for value, _label in CodeStatus.choices:
-            with translation.override("en"):
-                names[fold(str(CodeStatus(value).label))] = value
+    def status_names(self) -> dict[str, str]:
+        if not hasattr(self, "_status_names"):
+            names = {fold(label): value for value, label in CodeStatus.choices}
+            names |= {value: value for value in CodeStatus.values}
+            for value in CodeStatus.values:
+                for language in ("vi", "en"):
+                    with translation.override(language):
+                        names[fold(str(CodeStatus(value).label))] = value
+            self._status_names = names
+        return self._status_names
+
+    def pending_statuses(self, instance, cells: dict, user, may_change: bool):
+        """([(market, from status, to status)], {column key: error}) for one row."""
+        names = self.status_names()
         pending, errors = [], {}
-        for market in Market.objects.all():
+        for market in self.markets():
             key = f"status_{market.code}"
-            cell = fold(str(self._row.get(key) or ""))
+            cell = fold(str(cells.get(key) or ""))
             if not cell:
                 continue
             wanted = names.get(cell)
             if wanted is None:
-                errors[key] = _("Unknown status: %(s)s") % {"s": self._row[key]}
+                errors[key] = _("Unknown status: %(s)s") % {"s": cells[key]}
                 continue
-            now = current.get(market.pk)
+            now = self._current.get((instance.pk, market.pk)) if instance.pk else None
             if now is not None and now.status == wanted:
                 continue
             problem = status_changes.transition_problem(
@@ -558,41 +718,11 @@ class CodeStatusResource(RegistryResource):
             )
             if problem:
                 errors[key] = problem
-            elif not status_changes.may_change_status(self._user, type(instance)):
+            elif not may_change:
                 errors[key] = _("You may not change the status of codes.")
             else:
-                pending.append((market, wanted))
+                pending.append((market, now.status if now else "", wanted))
         return pending, errors
-
-    def import_instance(self, instance, row, **kwargs):
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        self._pending, status_errors = self.pending_statuses(instance)
-        errors.update(status_errors)
-        if errors:
-            raise ValidationError(errors)
-
-    def skip_row(self, instance, original, row, import_validation_errors=None):
-        if getattr(self, "_pending", None):
-            return False
-        return super().skip_row(instance, original, row, import_validation_errors)
-
-    def after_save_instance(self, instance, row, **kwargs):
-        super().after_save_instance(instance, row, **kwargs)
-        for to_status in {status for _market, status in self._pending}:
-            status_changes.change_status(
-                instance,
-                to_status,
-                markets=[market for market, status in self._pending if status == to_status],
-                reason=IMPORT_REASON,
-                source=ChangeSource.REGISTRATION
-                if to_status == CodeStatus.ACTIVE
-                else ChangeSource.OTHER,
-                user=self._user,
-            )
 
 
 class AreaCodeResource(CodeStatusResource):
@@ -608,10 +738,6 @@ class AreaCodeResource(CodeStatusResource):
         model = AreaCode
         import_id_fields = ["code"]
         fields = tuple(AREA_CODES.writable_fields())
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
 
 
 class PackingHouseResource(CodeStatusResource):
@@ -624,10 +750,6 @@ class PackingHouseResource(CodeStatusResource):
         model = PackingHouse
         import_id_fields = ["code"]
         fields = tuple(PACKING_HOUSES.writable_fields())
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
 
 
 RESOURCES = {

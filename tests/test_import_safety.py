@@ -54,12 +54,14 @@ def upload(client, content: bytes, name="rows.csv", model_name="cooperative"):
     file.name = name
     file_format = "1" if name.endswith(".xlsx") else "0"
     return client.post(
-        import_url(model_name), {"resource": "0", "format": file_format, "import_file": file}
+        import_url(model_name),
+        {"resource": "0", "format": file_format, "import_file": file},
+        follow=True,
     )
 
 
 def confirm(client, preview, model_name="cooperative", **changes):
-    data = {**preview.context["confirm_form"].initial, **changes}
+    data = {"job": preview.context["job"].pk, **changes}
     return client.post(reverse(f"admin:registry_{model_name}_process_import"), data)
 
 
@@ -96,9 +98,7 @@ def test_a_row_invalid_at_confirmation_means_nothing_is_written(admin_client, wo
     assert page.status_code == 200
     assert 'id="import-limits"' in page.content.decode()
     preview = upload(admin_client, THREE_SUSPENSIONS.encode(), model_name="areacode")
-    result = preview.context["result"]
-    assert not result.has_errors() and not result.has_validation_errors()
-    assert [row.import_type for row in result.rows] == ["update"] * 3
+    assert preview.context["counts"] == {"new": 0, "update": 3, "skip": 0, "error": 0}
     varieties = dict(AreaCode.objects.values_list("code", "variety"))
     history = {code: AreaCode.objects.get(code=code).status_changes.count() for code in varieties}
 
@@ -107,10 +107,13 @@ def test_a_row_invalid_at_confirmation_means_nothing_is_written(admin_client, wo
     history["VN-SLOR-0002"] += 1
 
     done = confirm(admin_client, preview, "areacode")
-    assert done.status_code == 200, "the errors are shown, not a redirect to the list"
+    job = preview.context["job"]
+    assert done.status_code == 302, "to the job's page, which shows the errors"
+    done = admin_client.get(done["Location"])
+    assert done.context["job"] == job
     page = done.content.decode()
     assert 'id="import-refused"' in page and 'id="import-problems"' in page
-    [problem] = done.context["result"].problems
+    [problem] = done.context["problems_page"]
     assert (problem["row"], problem["field"], problem["column"], problem["value"]) == (
         2,
         "status_AU",
@@ -118,8 +121,10 @@ def test_a_row_invalid_at_confirmation_means_nothing_is_written(admin_client, wo
         "suspended",
     )
     assert problem["message"] and problem["message"] in page
-    assert next(str(m) for m in done.context["messages"]).startswith("Nothing was imported")
-    assert done.context["form"] is not None and not done.context.get("confirm_form")
+    job.refresh_from_db()
+    assert job.state == "failed" and job.message.startswith("Nothing was imported")
+    assert job.message in page
+    assert not done.context["confirmable"] and 'id="import-again"' in page
 
     assert statuses("VN-SLOR-0001") == {"AU": "active", "US": "active"}
     assert statuses("VN-SLOR-0004") == {"AU": "active"}
@@ -152,14 +157,14 @@ def test_confirming_twice_or_a_forged_name_imports_nothing(admin_client, world, 
     messages = [str(m) for m in admin_client.get(import_url()).context["messages"]]
     assert any("expired or was already imported" in m for m in messages)
     assert Cooperative.objects.get(tax_code="5500000501").name == "Renamed since"
-    forged = confirm(admin_client, preview, import_file_name="../../etc/passwd")
-    assert forged.status_code == 302 and forged["Location"] == import_url()
+    assert confirm(admin_client, preview, job="../../etc/passwd").status_code == 400
+    assert confirm(admin_client, preview, job="999999").status_code == 404
 
 
 def test_two_confirmations_of_one_preview_import_it_once(admin_client, world, upload_dir):
     content = b"tax code,name,status,commune code\n5500000511,HTX Mot,active,04204\n"
     preview = upload(admin_client, content)
-    name = preview.context["confirm_form"].initial["import_file_name"]
+    name = preview.context["job"].file_name
     imports.UploadStorage(name=name, read_mode="rb").claim()  # a confirmation in progress
     late = confirm(admin_client, preview)
     assert late.status_code == 302 and late["Location"] == import_url()
@@ -175,7 +180,7 @@ def test_a_confirmation_claims_the_file_before_reading_it(
     preview = upload(
         admin_client, b"tax code,name,status,commune code\n5500000531,H,active,04204\n"
     )
-    name = preview.context["confirm_form"].initial["import_file_name"]
+    name = preview.context["job"].file_name
     first, second = (imports.UploadStorage(name=name, read_mode="rb") for _ in range(2))
     first.claim()
     with pytest.raises(imports.UploadExpired):
@@ -196,12 +201,21 @@ def test_a_confirmation_claims_the_file_before_reading_it(
     assert Cooperative.objects.filter(tax_code="5500000531").exists()
 
 
-def test_a_forged_format_is_a_bad_request(admin_client, world):
+def test_another_users_import_cannot_be_seen_or_confirmed(admin_client, world, client):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
     preview = upload(
         admin_client, b"tax code,name,status,commune code\n5500000521,H,active,04204\n"
     )
-    assert confirm(admin_client, preview, format="9").status_code == 400
-    assert confirm(admin_client, preview, format="x").status_code == 400
+    other = get_user_model().objects.create_user("other-admin", is_staff=True)
+    other.user_permissions.add(*Permission.objects.all())
+    client.force_login(other)
+    job = preview.context["job"]
+    page = reverse("admin:registry_cooperative_import_job", args=[job.pk])
+    assert client.get(page).status_code == 403
+    assert confirm(client, preview).status_code == 403
+    assert not Cooperative.objects.filter(tax_code="5500000521").exists()
 
 
 # --- Limits ------------------------------------------------------------------------------------
@@ -331,7 +345,7 @@ def test_too_many_rows_are_refused(admin_client, world, upload_dir, settings, ki
     assert stored(upload_dir) == []
     settings.IMPORT_MAX_ROWS = 3
     preview = upload(admin_client, content, name)
-    assert not preview.context["result"].has_validation_errors()
+    assert preview.context["counts"] == {"new": 3, "update": 0, "skip": 0, "error": 0}
     assert confirm(admin_client, preview).status_code == 302
     assert Cooperative.objects.count() == before + 3
 
@@ -365,9 +379,7 @@ def test_a_normal_xlsx_imports_read_in_streaming_mode(admin_client, world, uploa
     monkeypatch.setattr(openpyxl, "load_workbook", spy)
     content = xlsx([*ROWS, [None, None, None, None], []])  # blank rows are left out
     preview = upload(admin_client, content, "rows.xlsx")
-    result = preview.context["result"]
-    assert not result.has_errors() and not result.has_validation_errors()
-    assert [row.import_type for row in result.rows] == ["new"] * 3
+    assert preview.context["counts"] == {"new": 3, "update": 0, "skip": 0, "error": 0}
     assert confirm(admin_client, preview).status_code == 302
     assert Cooperative.objects.filter(tax_code__startswith="550000080").count() == 3
     assert opened and all(k.get("read_only") and k.get("data_only") for k in opened)
@@ -377,7 +389,7 @@ def test_a_normal_xlsx_imports_read_in_streaming_mode(admin_client, world, uploa
 def test_preview_errors_name_row_column_value_and_message(admin_client, world, upload_dir):
     content = "mã số thuế,tên,trạng thái,mã xã\n5500000901,HTX Mot,active,99999\n"
     preview = upload(admin_client, content.encode())
-    [problem] = preview.context["result"].problems
+    [problem] = preview.context["problems_page"]
     assert (problem["row"], problem["column"], problem["value"]) == (1, "mã xã", "99999")
     assert "99999" in problem["message"]
     assert 'id="import-problems"' in preview.content.decode()

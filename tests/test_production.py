@@ -255,3 +255,14 @@ def test_compose_describes_the_production_shape():
     assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert compose_environment()["REDIS_URL"].startswith("redis://redis:")
+
+
+def test_compose_runs_the_import_worker_beside_the_web_server():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    worker = services["worker"]
+    assert worker["command"] == "python manage.py worker"
+    assert worker["build"] == services["web"]["build"], "the same image"
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    shared = compose_environment()["IMPORT_TMP_DIR"]
+    for service in (worker, services["web"]):
+        assert any(volume.endswith(":" + shared) for volume in service["volumes"])

@@ -301,8 +301,11 @@ def area_code_rows(n: int) -> bytes:
 
 
 def import_counts(clients, n: int) -> tuple[int, int]:
-    """(queries of the preview, queries of the confirmation) of importing ``n`` new area
-    codes, each registered for AU, through the admin's import pages."""
+    """(queries of the upload, which previews the file in the request, and of the
+    confirmation) of importing ``n`` new area codes, each registered for AU, through the
+    admin's import pages."""
+    from registry.models import ImportJob
+
     upload = io.BytesIO(area_code_rows(n))
     upload.name = "rows.csv"
     with one_example():
@@ -312,19 +315,26 @@ def import_counts(clients, n: int) -> tuple[int, int]:
                 reverse("admin:registry_areacode_import"),
                 {"resource": "0", "format": "0", "import_file": upload},
             )
-        assert preview.status_code == 200
-        result = preview.context["result"]
-        assert not result.has_errors() and not result.has_validation_errors(), [
-            (row.number, row.error) for row in result.invalid_rows
+        assert preview.status_code == 302
+        job = ImportJob.objects.latest("pk")
+        assert job.summary["counts"] == {"new": n, "update": 0, "skip": 0, "error": 0}, job.summary[
+            "problems"
         ]
-        form = preview.context["confirm_form"]
         clear_caches()
         with CaptureQueriesContext(connection) as confirm_queries:
             done = clients.admin.post(
-                reverse("admin:registry_areacode_process_import"), form.initial
+                reverse("admin:registry_areacode_process_import"), {"job": job.pk}
             )
         assert done.status_code == 302
         assert AreaCode.objects.filter(code__startswith="VN-SLOR-9").count() == n
+        assert AreaCode.history.filter(code__startswith="VN-SLOR-9").count() == n
+        assert (
+            sum(
+                code.status_changes.count()
+                for code in AreaCode.objects.filter(code__startswith="VN-SLOR-9")
+            )
+            == n
+        )
     return len(preview_queries), len(confirm_queries)
 
 

@@ -295,17 +295,33 @@ def test_export_command_refuses_bad_filters(world):
 
 
 def import_file(client, model_name, content: bytes, name="rows.csv", file_format="0"):
+    """Upload a file; the answer is the import job's page (the preview), followed."""
     upload = io.BytesIO(content)
     upload.name = name
     return client.post(
         reverse(f"admin:registry_{model_name}_import"),
         {"resource": "0", "format": file_format, "import_file": upload},
+        follow=True,
     )
 
 
 def confirm(client, model_name, preview):
-    form = preview.context["confirm_form"]
-    return client.post(reverse(f"admin:registry_{model_name}_process_import"), form.initial)
+    job = preview.context["job"]
+    return client.post(reverse(f"admin:registry_{model_name}_process_import"), {"job": job.pk})
+
+
+def counts(preview) -> dict:
+    return preview.context["counts"]
+
+
+def errors_by_row(preview) -> dict:
+    """{row: {column key: [messages]}} of the preview's errors."""
+    found = {}
+    for problem in preview.context["job"].summary["problems"]:
+        found.setdefault(problem["row"], {}).setdefault(problem["field"], []).append(
+            problem["message"]
+        )
+    return found
 
 
 COOPERATIVES_CSV = (
@@ -320,9 +336,7 @@ def test_import_preview_then_confirm(admin_client, world):
         admin_client, "cooperative", COOPERATIVES_CSV.replace("mã xã", "commune code").encode()
     )
     assert preview.status_code == 200
-    result = preview.context["result"]
-    assert not result.has_errors() and not result.has_validation_errors()
-    assert [row.import_type for row in result.rows] == ["new", "update"]
+    assert counts(preview) == {"new": 1, "update": 1, "skip": 0, "error": 0}
     assert not Cooperative.objects.filter(tax_code="5500000101").exists(), "preview changes nothing"
     done = confirm(admin_client, "cooperative", preview)
     assert done.status_code == 302
@@ -342,13 +356,13 @@ def test_a_bad_row_means_nothing_is_applied(admin_client, world):
         "5500000203,HTX Ba,active,99999\n"
     )
     preview = import_file(admin_client, "cooperative", content.encode())
-    result = preview.context["result"]
-    assert result.has_validation_errors()
-    invalid = {row.number: row.error.message_dict for row in result.invalid_rows}
+    assert counts(preview)["error"] == 2
+    invalid = errors_by_row(preview)
     assert set(invalid) == {2, 3}
     assert "tax_code" in invalid[2]
     assert "commune" in invalid[3] and "99999" in str(invalid[3]["commune"])
-    assert "confirm_form" not in preview.context or preview.context["confirm_form"] is None
+    assert not preview.context["confirmable"]
+    assert 'id="import-confirm"' not in preview.content.decode()
     assert not Cooperative.objects.filter(tax_code="5500000201").exists()
 
 
@@ -358,8 +372,7 @@ def test_semicolon_csv_and_natural_keys(admin_client, world):
         "vn-slor-0200;export;nhan;5500000001;VG-VALID;12,5;Chiềng Khoong;2026-02-01\n"
     ).replace("12,5", "12.5")
     preview = import_file(admin_client, "areacode", content.encode("utf-8-sig"))
-    result = preview.context["result"]
-    assert not result.has_validation_errors(), [r.error for r in result.invalid_rows]
+    assert not errors_by_row(preview)
     confirm(admin_client, "areacode", preview)
     code = AreaCode.objects.get(code="VN-SLOR-0200")
     assert (code.crop.slug, code.cooperative.tax_code, code.certificate.number) == (
@@ -375,9 +388,8 @@ def test_unknown_natural_keys_are_row_errors(admin_client, world):
         "code,crop,cooperative,area (ha),commune code,issue date\n"
         "VN-SLOR-0300,durian,5500000001,10,04204,2026-01-01\n"
     )
-    result = import_file(admin_client, "areacode", content.encode()).context["result"]
-    [row] = result.invalid_rows
-    assert "durian" in str(row.error.message_dict["crop"])
+    [row] = errors_by_row(import_file(admin_client, "areacode", content.encode())).values()
+    assert "durian" in str(row["crop"])
 
 
 def test_xlsx_import_keeps_vietnamese(admin_client, world):
@@ -390,7 +402,7 @@ def test_xlsx_import_keeps_vietnamese(admin_client, world):
     preview = import_file(
         admin_client, "cooperative", buffer.getvalue(), "rows.xlsx", file_format="1"
     )
-    assert not preview.context["result"].has_validation_errors()
+    assert counts(preview) == {"new": 1, "update": 0, "skip": 0, "error": 0}
     confirm(admin_client, "cooperative", preview)
     saved = Cooperative.objects.get(tax_code="5500000401")
     assert (saved.name, saved.representative) == ("HTX Chiềng Khương Xanh", "Lường Thị Hoa")
@@ -409,11 +421,9 @@ def test_round_trip_changes_nothing(admin_client, world, api, model_name, model,
     exported = b"".join(APIClient().get(f"{API}/{url}/", {"format": "csv"}).streaming_content)
     history_before = model.history.count()
     preview = import_file(admin_client, model_name, exported)
-    result = preview.context["result"]
-    assert not result.has_errors() and not result.has_validation_errors(), [
-        (r.number, r.error) for r in result.invalid_rows
-    ]
-    assert {row.import_type for row in result.rows} == {"skip"}
+    assert not errors_by_row(preview)
+    assert counts(preview)["skip"] == model.objects.count()
+    assert counts(preview)["new"] == counts(preview)["update"] == 0
     confirm(admin_client, model_name, preview)
     assert model.history.count() == history_before
     again = b"".join(APIClient().get(f"{API}/{url}/", {"format": "csv"}).streaming_content)
@@ -430,7 +440,7 @@ def test_round_trip_through_python_csv_module(world):
 def test_import_changes_statuses_through_the_rules(admin_client, world):
     content = "code,status AU,status CN\nVN-SLOR-0002,suspended,suspended\n"
     preview = import_file(admin_client, "areacode", content.encode())
-    assert not preview.context["result"].has_validation_errors()
+    assert counts(preview) == {"new": 0, "update": 1, "skip": 0, "error": 0}
     confirm(admin_client, "areacode", preview)
     code = AreaCode.objects.get(code="VN-SLOR-0002")
     assert code.market_statuses.get(market__code="AU").status == "suspended"
@@ -440,18 +450,14 @@ def test_import_changes_statuses_through_the_rules(admin_client, world):
 
 def test_import_refuses_impossible_status_changes(admin_client, world):
     content = "code,status US\nVN-SLOR-0003,active\n"  # revoked is final
-    result = import_file(admin_client, "areacode", content.encode()).context["result"]
-    [row] = result.invalid_rows
-    assert "final" in str(row.error.message_dict["status_US"]) or "vĩnh viễn" in str(
-        row.error.message_dict["status_US"]
-    )
+    [row] = errors_by_row(import_file(admin_client, "areacode", content.encode())).values()
+    assert "final" in str(row["status_US"]) or "vĩnh viễn" in str(row["status_US"])
 
 
 def test_data_entry_may_not_change_statuses_by_import(client, data_entry, world):
     client.force_login(data_entry)
     content = "code,status AU\nVN-SLOR-0002,suspended\n"
-    result = import_file(client, "areacode", content.encode()).context["result"]
-    assert result.has_validation_errors()
+    assert counts(import_file(client, "areacode", content.encode()))["error"] == 1
     assert (
         AreaCode.objects.get(code="VN-SLOR-0002").market_statuses.get(market__code="AU").status
         == "active"
@@ -474,11 +480,7 @@ def test_the_sample_files_import_cleanly(admin_client, world):
     for model_name in ("cooperative", "vietgapcertificate", "areacode", "packinghouse"):
         sample = admin_client.get(reverse(f"admin:registry_{model_name}_import_sample")).content
         preview = import_file(admin_client, model_name, sample)
-        result = preview.context["result"]
-        assert not result.has_validation_errors(), (
-            model_name,
-            [r.error for r in result.invalid_rows],
-        )
+        assert not errors_by_row(preview), model_name
         confirm(admin_client, model_name, preview)
     code = AreaCode.objects.get(code="VN-SLOR-0999")
     assert code.market_statuses.get().market.code == "AU"
@@ -495,9 +497,7 @@ def test_neutralised_cells_import_back_as_they_were(admin_client, world):
     )
     assert "'=1+2" in exported.decode("utf-8-sig"), "the download neutralises it"
     preview = import_file(admin_client, "areacode", exported)
-    result = preview.context["result"]
-    assert not result.has_validation_errors()
-    assert {row.import_type for row in result.rows} == {"skip"}, "nothing changed"
+    assert counts(preview) == {"new": 0, "update": 0, "skip": 6, "error": 0}, "nothing changed"
     confirm(admin_client, "areacode", preview)
     stored = AreaCode.objects.filter(cooperative=cooperative).order_by("code")
     assert [code.variety for code in stored] == varieties
@@ -547,11 +547,9 @@ def test_xlsx_saved_by_a_spreadsheet_program_changes_nothing(
     history_before = model.history.count()
     workbook = as_a_spreadsheet_program_saves_it(exported)
     preview = import_file(admin_client, model_name, workbook, "rows.xlsx", file_format="1")
-    result = preview.context["result"]
-    assert not result.has_validation_errors(), [
-        (r.number, r.error_dict) for r in result.invalid_rows
-    ]
-    assert {row.import_type for row in result.rows} == {"skip"}
+    assert not errors_by_row(preview)
+    assert counts(preview)["skip"] == model.objects.count()
+    assert counts(preview)["new"] == counts(preview)["update"] == 0
     confirm(admin_client, model_name, preview)
     assert model.history.count() == history_before, "no history entry for untouched rows"
 
@@ -562,8 +560,17 @@ def test_one_changed_cell_in_a_spreadsheet_updates_one_row(admin_client, world):
     variety = header[[str(c.key) for c in AREA_CODES.columns].index("variety")]
     workbook = as_a_spreadsheet_program_saves_it(exported, change=(1, variety, "Hương Chi mới"))
     preview = import_file(admin_client, "areacode", workbook, "rows.xlsx", file_format="1")
-    types = [row.import_type for row in preview.context["result"].rows]
-    assert types.count("update") == 1 and set(types) == {"update", "skip"}
+    assert counts(preview) == {
+        "new": 0,
+        "update": 1,
+        "skip": AreaCode.objects.count() - 1,
+        "error": 0,
+    }
+    [change] = preview.context["changes_page"]
+    assert change["type"] == "update" and change["cells"][0][1:] == [
+        AreaCode.objects.get(code=change["key"]).variety,
+        "Hương Chi mới",
+    ]
     history_before = AreaCode.history.count()
     confirm(admin_client, "areacode", preview)
     assert AreaCode.history.count() == history_before + 1
@@ -578,8 +585,5 @@ def test_the_sample_file_imports_cleanly_into_the_sample_data(admin_client, mode
     sample = admin_client.get(reverse(f"admin:registry_{model_name}_import_sample"))
     assert sample.status_code == 200
     preview = import_file(admin_client, model_name, sample.content)
-    result = preview.context["result"]
-    assert not result.has_errors() and not result.has_validation_errors(), [
-        (r.number, r.error_dict) for r in result.invalid_rows
-    ]
-    assert [row.import_type for row in result.rows] == ["new"]
+    assert not errors_by_row(preview)
+    assert counts(preview) == {"new": 1, "update": 0, "skip": 0, "error": 0}

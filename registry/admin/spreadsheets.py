@@ -1,17 +1,22 @@
 """Spreadsheets in the admin: "Download CSV" of exactly what the changelist shows (its filters,
 search and ordering), a "download selected" action, and the import with sample files.
 
-The import is django-import-export's preview-then-confirm, made all-or-nothing: confirming
-re-validates every row against the database as it is then, and when any row fails, nothing is
-written and the page lists the errors (row, column, value, message) under a fresh upload form.
-Uploads are bounded (``registry.imports`` limits, shown as form errors); the previewed file is
-deleted when it is confirmed, when its preview shows errors, and by ``expire_import_files``."""
+The import is preview-then-confirm, as an ``ImportJob`` (``registry.import_jobs``): the upload
+leads to the job's page, which shows a progress bar while the worker (or the request, for small
+files and on SQLite) previews the file, then the counts (new, updated, unchanged, errors),
+every error (row, column, value, message) and the changed rows, a page at a time. Confirming
+re-validates every row against the database as it is then and applies all of them in one
+transaction, or none and the page lists why. Uploads are bounded (``registry.imports`` limits,
+shown as form errors); the previewed file is deleted when it is applied, when its preview shows
+errors, and by ``expire_import_files``."""
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
@@ -22,7 +27,8 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
 
-from registry import exports, imports
+from registry import exports, import_jobs, imports
+from registry.models import ImportJob, ImportState
 from registry.tables import TABLES_BY_MODEL
 
 
@@ -45,6 +51,16 @@ def download_selected_csv(modeladmin, request, queryset):
     return exports.csv_response(table, queryset, exports.filename(table, {"selected": ["rows"]}))
 
 
+PREVIEW_PAGE_SIZE = 100
+ERRORS_PAGE_SIZE = 500
+
+
+def done_message(counts: dict) -> str:
+    return gettext("Import finished: %(new)s new, %(update)s updated, %(skip)s unchanged.") % {
+        key: counts.get(key, 0) for key in ("new", "update", "skip")
+    }
+
+
 class SpreadsheetAdminMixin(ImportMixin):
     import_export_change_list_template = "admin/registry/spreadsheet_change_list.html"
     import_template_name = "admin/registry/spreadsheet_import.html"
@@ -52,7 +68,7 @@ class SpreadsheetAdminMixin(ImportMixin):
     tmp_storage_class = imports.UploadStorage
     from_encoding = "utf-8-sig"
 
-    # --- Import: preview ---------------------------------------------------------------------
+    # --- Import: upload --------------------------------------------------------------------
 
     def get_import_context_data(self, **kwargs):
         return {
@@ -63,113 +79,52 @@ class SpreadsheetAdminMixin(ImportMixin):
             },
         }
 
-    def add_data_read_fail_error_to_form(self, form, e):
-        if isinstance(e, imports.ImportLimitError):
-            form.add_error("import_file", str(e))
-        else:
-            super().add_data_read_fail_error_to_form(form, e)
-
     def import_action(self, request, **kwargs):
-        """The preview; a file that cannot be confirmed (refused, unreadable, or with errors)
-        is deleted at once instead of waiting for its expiry."""
-        response = super().import_action(request, **kwargs)
-        context = getattr(response, "context_data", None) or {}
-        # The stored name is set on the uploaded file (a form error drops it from cleaned_data).
-        stored = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
-        if stored and not context.get("confirm_form"):
-            self.upload_storage(stored, None).remove()
-        return response
-
-    def write_to_tmp_storage(self, import_file, input_format):
-        """As django-import-export's, without its quadratic ``data += chunk``."""
-        storage = self.get_tmp_storage_class()(
-            encoding=None if input_format.is_binary() else self.from_encoding,
-            read_mode=input_format.get_read_mode(),
-            **self.get_tmp_storage_class_kwargs(),
-        )
-        storage.save(b"".join(import_file.chunks()))
-        return storage
-
-    def upload_storage(self, name, input_format):
-        binary = input_format is None or input_format.is_binary()
-        return self.get_tmp_storage_class()(
-            name=name,
-            encoding=None if binary else self.from_encoding,
-            read_mode="rb" if input_format is None else input_format.get_read_mode(),
-            **self.get_tmp_storage_class_kwargs(),
-        )
-
-    # --- Import: confirmation ----------------------------------------------------------------
-
-    @method_decorator(require_POST)
-    def process_import(self, request, **kwargs):
-        """Read the previewed file again and import it in one transaction, every row validated
-        anew: any error or invalid row rolls all of it back, and the errors are shown."""
+        """The upload form; a valid upload becomes an ``ImportJob``, previewed now (small
+        files, SQLite) or by the worker, and the browser goes to the job's page. A file refused
+        by the limits or unreadable is a form error and is not kept."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        confirm_form = self.create_confirm_form(request)
-        if not confirm_form.is_valid():
-            return super().process_import(request, **kwargs)
+        if request.method != "POST":
+            return super().import_action(request, **kwargs)
+        form = self.create_import_form(request)
+        if not form.is_valid():
+            return super().import_action(request, **kwargs)
         formats = self.get_import_formats()
-        chosen = confirm_form.cleaned_data["format"]
-        if not (chosen.isdigit() and int(chosen) < len(formats)):
-            return HttpResponseBadRequest("Unknown format.")
-        input_format = formats[int(chosen)](encoding=self.from_encoding)
-        storage = self.upload_storage(confirm_form.cleaned_data["import_file_name"], input_format)
+        file_format = int(form.cleaned_data["format"])
+        upload = form.cleaned_data["import_file"]
+        data = b"".join(upload.chunks())
         try:
-            try:
-                storage.claim()
-                dataset = input_format.create_dataset(storage.read())
-            except imports.UploadExpired:
-                messages.error(
-                    request,
-                    gettext(
-                        "This preview has expired or was already imported; "
-                        "nothing was imported. Upload the file again."
-                    ),
-                )
-                return HttpResponseRedirect(
-                    reverse(
-                        "admin:{}_{}_import".format(*self.get_model_info()),
-                        current_app=self.admin_site.name,
-                    )
-                )
-            except imports.ImportLimitError as error:
-                return self.refused_import(request, file_error=str(error))
-            result = self.process_dataset(
-                dataset,
-                confirm_form,
-                request,
-                raise_errors=False,
-                rollback_on_validation_errors=True,
-                **kwargs,
+            rows = imports.count_rows(data, formats[file_format]())
+        except imports.ImportLimitError as error:
+            return self.upload_refused(request, form, str(error))
+        except Exception:
+            return self.upload_refused(
+                request, form, gettext("The file could not be read as the chosen format.")
             )
-        finally:
-            storage.remove()
-        if result.has_errors() or result.has_validation_errors():
-            return self.refused_import(request, result=result)
-        return self.process_result(result, request)
+        if rows == 0:
+            return self.upload_refused(
+                request,
+                form,
+                gettext("The file has no rows to import under its header."),
+            )
+        storage = imports.UploadStorage()
+        storage.save(data)
+        del data
+        job = ImportJob(
+            resource=TABLES_BY_MODEL[self.model].resource,
+            file_name=storage.name,
+            file_format=file_format,
+            original_name=upload.name[:255],
+            user=request.user,
+            rows_total=rows,
+            in_background=import_jobs.runs_in_background(rows),
+        )
+        import_jobs.start_preview(job)
+        return HttpResponseRedirect(self.job_url(job))
 
-    def refused_import(self, request, result=None, file_error=None):
-        """The import page after a confirmation that wrote nothing: the errors, and a fresh
-        upload form for the corrected file."""
-        form_class = self.get_import_form_class(request)
-        form = form_class(
-            self.get_import_formats(),
-            self.get_import_resource_classes(request),
-            initial=self.get_import_form_initial(request),
-        )
-        message = gettext(
-            "Nothing was imported: the file no longer passes the checks. "
-            "Correct it and upload it again."
-        )
-        if file_error:
-            message = f"{message} {file_error}"
-        messages.error(request, message)
-        resources = [
-            resource_class(**self.get_import_resource_kwargs(request=request, form=form))
-            for resource_class in self.get_import_resource_classes(request)
-        ]
+    def upload_refused(self, request, form, message):
+        form.add_error("import_file", message)
         context = {
             **self.get_import_context_data(),
             **self.admin_site.each_context(request),
@@ -177,19 +132,114 @@ class SpreadsheetAdminMixin(ImportMixin):
             "form": form,
             "opts": self.model._meta,
             "media": self.media + form.media,
-            "fields_list": [
-                (
-                    resource.get_display_name(),
-                    [f.column_name for f in resource.get_user_visible_fields()],
-                )
-                for resource in resources
-            ],
-            "import_error_display": self.import_error_display,
-            "result": result,
-            "refused_at_confirmation": True,
+            "fields_list": self.fields_list(request, form),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.import_template_name], context)
+
+    def fields_list(self, request, form):
+        resources = [
+            resource_class(**self.get_import_resource_kwargs(request=request, form=form))
+            for resource_class in self.get_import_resource_classes(request)
+        ]
+        return [
+            (r.get_display_name(), [f.column_name for f in r.get_user_visible_fields()])
+            for r in resources
+        ]
+
+    # --- Import: the job's page (progress, preview, outcome) -------------------------------
+
+    def job_url(self, job) -> str:
+        info = self.get_model_info()
+        return reverse(
+            "admin:{}_{}_import_job".format(*info), args=[job.pk], current_app=self.admin_site.name
+        )
+
+    def get_job(self, request, job_id):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(ImportJob, pk=job_id, resource=TABLES_BY_MODEL[self.model].resource)
+        if job.user_id != request.user.pk and not request.user.is_superuser:
+            raise PermissionDenied
+        return job
+
+    def import_job_view(self, request, job_id):
+        """Where the upload leads: a progress bar while the job runs (it polls
+        ``progress.json`` and survives a reload), then the preview (counts, every error,
+        changed rows a page at a time, the confirm button) or the outcome."""
+        job = self.get_job(request, job_id)
+        summary = job.summary or {}
+        changes = Paginator(summary.get("changes", []), PREVIEW_PAGE_SIZE)
+        problems = Paginator(summary.get("problems", []), ERRORS_PAGE_SIZE)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import"),
+            "opts": self.model._meta,
+            "job": job,
+            "counts": summary.get("counts", {}),
+            "changes_page": changes.get_page(request.GET.get("page")),
+            "changes_total": summary.get("changes_total", 0),
+            "changes_shown": len(summary.get("changes", [])),
+            "problems_page": problems.get_page(request.GET.get("errors")),
+            "problems_total": summary.get("problems_total", 0),
+            "problems_shown": len(summary.get("problems", [])),
+            "confirmable": job.state == ImportState.PREVIEWED and not job.errors_count,
+            "progress_url": self.job_url(job) + "progress.json",
+            "import_url": reverse(
+                "admin:{}_{}_import".format(*self.get_model_info()),
+                current_app=self.admin_site.name,
+            ),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, ["admin/registry/import_job.html"], context)
+
+    def import_progress(self, request, job_id):
+        """The job's state and progress as JSON, for the progress bar."""
+        job = self.get_job(request, job_id)
+        return JsonResponse(
+            {
+                "state": job.state,
+                "state_display": job.get_state_display(),
+                "running": job.running,
+                "rows_total": job.rows_total,
+                "rows_done": job.rows_done,
+                "errors": job.errors_count,
+                "attempts": job.attempts,
+                "message": job.message,
+            }
+        )
+
+    # --- Import: confirmation ----------------------------------------------------------------
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """Apply a previewed job: every row is validated again against the registry as it is
+        then and written in one transaction, or nothing is (the job's page then lists why).
+        Applied in the request for small files (then back to the list), else by the worker
+        (then to the job's page, which shows the progress)."""
+        job_id = request.POST.get("job", "")
+        if not job_id.isdigit():
+            return HttpResponseBadRequest("Unknown import.")
+        job = self.get_job(request, int(job_id))
+        try:
+            job = import_jobs.start_apply(job.pk)
+        except import_jobs.NotConfirmable:
+            messages.error(request, import_jobs.expired_message())
+            return HttpResponseRedirect(
+                reverse(
+                    "admin:{}_{}_import".format(*self.get_model_info()),
+                    current_app=self.admin_site.name,
+                )
+            )
+        if job.state == ImportState.DONE:
+            messages.success(request, done_message(job.counts))
+            return HttpResponseRedirect(
+                reverse(
+                    "admin:{}_{}_changelist".format(*self.get_model_info()),
+                    current_app=self.admin_site.name,
+                )
+            )
+        return HttpResponseRedirect(self.job_url(job))
 
     def get_import_formats(self):
         return imports.IMPORT_FORMATS
@@ -216,6 +266,16 @@ class SpreadsheetAdminMixin(ImportMixin):
                 "import/sample.csv",
                 self.admin_site.admin_view(self.sample_csv),
                 name=f"{name}_import_sample",
+            ),
+            path(
+                "import/<int:job_id>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name=f"{name}_import_job",
+            ),
+            path(
+                "import/<int:job_id>/progress.json",
+                self.admin_site.admin_view(self.import_progress),
+                name=f"{name}_import_progress",
             ),
             *super().get_urls(),
         ]

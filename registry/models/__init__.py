@@ -19,6 +19,7 @@ from registry.models.codes import (
     PackingHouseStatusChange,
 )
 from registry.models.cooperatives import Cooperative, TrademarkRight
+from registry.models.jobs import ImportJob, ImportState
 from registry.models.places import Commune, Province
 from registry.models.tokens import ApiToken
 
@@ -37,6 +38,8 @@ __all__ = [
     "Cooperative",
     "CooperativeStatus",
     "Crop",
+    "ImportJob",
+    "ImportState",
     "Market",
     "PackingHouse",
     "PackingHouseMarket",

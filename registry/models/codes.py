@@ -55,6 +55,11 @@ class RegisteredCode(RegistryModel):
 
     objects = NeverDeletedQuerySet.as_manager()
 
+    #: Set by the spreadsheet import (``registry.import_engine``), which checks a whole batch
+    #: of codes against the registry and the file in one query, so that ``clean()`` does not
+    #: ask again for each row.
+    code_checked_unique = False
+
     class Meta:
         abstract = True
 
@@ -164,7 +169,7 @@ class AreaCode(RegisteredCode):
                 errors["certificate"] = _("This certificate belongs to another cooperative.")
             elif self.crop_id and self.certificate.crop_id != self.crop_id:
                 errors["certificate"] = _("This certificate is for another crop.")
-        if self.code:
+        if self.code and not self.code_checked_unique:
             normalised = normalise_code(self.code)
             clash = AreaCode.objects.filter(code=normalised).exclude(pk=self.pk)
             if clash.exists():
@@ -209,7 +214,7 @@ class PackingHouse(RegisteredCode):
         ]
 
     def clean(self) -> None:
-        if self.code:
+        if self.code and not self.code_checked_unique:
             normalised = normalise_code(self.code)
             if PackingHouse.objects.filter(code=normalised).exclude(pk=self.pk).exists():
                 raise ValidationError(

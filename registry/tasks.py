@@ -1,0 +1,42 @@
+"""Background jobs (Procrastinate, on the registry's PostgreSQL; found by the
+``procrastinate.contrib.django`` app, which loads every app's ``tasks`` module).
+
+Run by ``manage.py worker`` (the "worker" service of docker-compose.yml). On SQLite the
+Procrastinate app is not installed and nothing here is ever deferred: imports run in the
+request (``registry.import_jobs.runs_in_background``)."""
+
+from django.db import close_old_connections
+from procrastinate.contrib.django import app
+
+from registry import import_jobs
+
+QUEUE = "imports"
+
+
+def in_fresh_connection(run, job_id: int) -> None:
+    """Sync tasks run in a worker thread: start from a usable connection, and close it
+    after, so that no connection outlives its thread."""
+    from django.db import connection
+
+    close_old_connections()
+    try:
+        run(job_id)
+    finally:
+        connection.close()
+
+
+@app.task(queue=QUEUE, name="registry.preview_import")
+def preview_import(job_id: int) -> None:
+    in_fresh_connection(import_jobs.preview, job_id)
+
+
+@app.task(queue=QUEUE, name="registry.apply_import")
+def apply_import(job_id: int) -> None:
+    in_fresh_connection(import_jobs.apply, job_id)
+
+
+@app.periodic(cron="* * * * *")
+@app.task(queue=QUEUE, name="registry.recover_stalled_imports", pass_context=True)
+async def recover_stalled_imports(context, timestamp: int) -> None:
+    """Every minute: jobs whose worker stopped are started again (``recover_stalled``)."""
+    await import_jobs.recover_stalled(context.app)
