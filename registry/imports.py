@@ -26,6 +26,7 @@ import re
 import tempfile
 import time
 import zipfile
+from datetime import date, datetime
 from pathlib import Path
 
 import tablib
@@ -415,6 +416,10 @@ def cell_as_written(key: str, value):
         return str(value).zfill(KEY_DIGITS.get(key, 0))
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        value = value.date()
+    if isinstance(value, date):  # a date cell (XLSX): the ISO text the CSV has
+        return value.isoformat()
     return exports.unescape_cell(value)
 
 
