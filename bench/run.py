@@ -595,7 +595,7 @@ def main(argv=None) -> int:
         django.setup()
         from django.core.management import call_command
 
-        from bench import imports, writes
+        from bench import admin_list, imports, writes, xlsx_download
         from bench.seed import seed
         from registry.models import AreaCode
 
@@ -622,6 +622,9 @@ def main(argv=None) -> int:
             args.repeat, [*codes[:950], *(f"VN-ZZOR-{i:04d}" for i in range(50))]
         )
         results["admin"] = measure_admin(args.repeat)
+        results["admin_list"] = admin_list.measure(max(args.repeat, 20))
+        results["xlsx"] = xlsx_download.measure(min(args.scale, 100_000))
+        print("admin and xlsx done", flush=True)
         results["explain"] = explain()
 
         port = free_port()
@@ -702,6 +705,7 @@ def main(argv=None) -> int:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     rows = report(results, targets_apply=results["shape"]["codes"] == 100_000)
+    rows += admin_list.report(results["admin_list"]) + xlsx_download.report(results["xlsx"])
     print()
     print_table(rows)
     print()

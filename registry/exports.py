@@ -292,13 +292,26 @@ def copy_rows(table, queryset, markets, labels=None) -> Iterator[bytes]:
 
 def python_rows(table, queryset, markets, labels=None) -> Iterator[bytes]:
     writer = _writer()
+    for rows in value_chunks(table, queryset, markets, labels):
+        yield "".join(writer.writerow([escape_cell(cell) for cell in row]) for row in rows).encode()
+
+
+def value_chunks(
+    table: Table, queryset: QuerySet, markets: list[Market], labels: dict | None = None
+) -> Iterator[list[list]]:
+    """What a download contains, as Python values (text, numbers, dates, datetimes, None), in
+    chunks of rows: the table's columns, then for codes the active markets and one status per
+    market; choice values as ``labels`` give them (the download's language). The CSV's Python
+    writer and the XLSX writer (``registry.xlsx_exports``) both write these rows; the COPY query
+    is their SQL form."""
     labels = labels or {}
+    keys = [column.key for column in table.columns + table.market_columns(markets)]
     paths = ["pk", *[c.path for c in table.columns if c.path], *table.extra_paths]
     position = {path: index for index, path in enumerate(paths)}
     rows = queryset.select_related(None).prefetch_related(None).values_list(*paths)
     for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
         computed = _computed(table, chunk, position, markets)
-        lines = []
+        values = []
         for row in chunk:
             extra = computed.get(row[0], {})
             cells = [
@@ -312,10 +325,9 @@ def python_rows(table, queryset, markets, labels=None) -> Iterator[bytes]:
                 )
                 cells.extend(statuses.get(m.pk, "") for m in markets)
             if labels:
-                keys = [column.key for column in table.columns + table.market_columns(markets)]
                 cells = [labels.get(k, {}).get(c, c) for k, c in zip(keys, cells, strict=True)]
-            lines.append(writer.writerow([escape_cell(cell) for cell in cells]))
-        yield "".join(lines).encode()
+            values.append(cells)
+        yield values
 
 
 def _computed(table: Table, chunk: list[tuple], position: dict, markets) -> dict[int, dict]:
@@ -349,7 +361,9 @@ def _computed(table: Table, chunk: list[tuple], position: dict, markets) -> dict
     return computed
 
 
-def filename(table: Table, params: dict[str, list[str]] | None = None) -> str:
+def filename(
+    table: Table, params: dict[str, list[str]] | None = None, extension: str = "csv"
+) -> str:
     """``area-codes_market-AU_crop-longan_2026-11-25.csv``: resource, filters, date."""
     parts = [table.resource]
     for name, values in sorted((params or {}).items()):
@@ -357,7 +371,7 @@ def filename(table: Table, params: dict[str, list[str]] | None = None) -> str:
         if value:
             parts.append(re.sub(r"[^A-Za-z0-9,.-]+", "", f"{name}-{value}")[:60])
     parts.append(dates.today().isoformat())
-    return "_".join(parts) + ".csv"
+    return "_".join(parts) + "." + extension
 
 
 def csv_response(table: Table, queryset: QuerySet, name: str, language=None):

@@ -27,6 +27,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 
 import tablib
@@ -259,8 +260,10 @@ def read_xlsx_rows(data: bytes) -> tuple[list, Iterator[list]]:
 
 def count_rows(data, input_format) -> int | None:
     """The number of data rows, cheaply, to choose between the request and the worker: a
-    CSV's rows as the csv module reads them, an XLSX's from the dimension its sheet declares
-    (``None`` when it declares none). Raises ``ImportLimitError`` like reading does."""
+    CSV's rows as the csv module reads them, an XLSX's from the dimension its sheet declares,
+    or counted as they stream when it declares none (openpyxl's write-only mode, which the
+    registry's own downloads use, writes no dimension). Raises ``ImportLimitError`` like
+    reading does."""
     if isinstance(input_format, XLSX):
         import openpyxl
 
@@ -270,10 +273,9 @@ def count_rows(data, input_format) -> int | None:
             last = book.active.max_row
         finally:
             book.close()
-        if last is None:
-            return None
-        check_row_count(max(last - 1, 0))
-        return max(last - 1, 0)
+        if last is not None:
+            check_row_count(max(last - 1, 0))
+            return max(last - 1, 0)
     _header, rows = read_rows(data, input_format)
     return sum(1 for _row in rows)
 
@@ -581,6 +583,10 @@ def cell_as_written(key: str, value):
         return str(value).zfill(KEY_DIGITS.get(key, 0))
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        value = value.date()
+    if isinstance(value, date):  # a date cell (XLSX): the ISO text the CSV has
+        return value.isoformat()
     return exports.unescape_cell(value)
 
 

@@ -68,3 +68,6 @@ def test_benchmark_runs_at_tiny_scale(tmp_path):
         assert writes[run]["changes"] > 0, run
     assert writes["import"]["errors"] == []
     assert writes["import"]["committed"] == writes["import"]["rows"] == 200
+    assert "| Admin codes changelist, market AU" in result.stdout
+    assert data["admin_list"]["first page"]["rows"] == 200
+    assert data["xlsx"]["all"]["rows"] == 200

@@ -281,6 +281,6 @@ def test_a_worker_killed_mid_apply_leaves_nothing_and_the_next_finishes(
     run_worker_once(upload_dir)
     job.refresh_from_db()
     assert (job.state, job.attempts) == (ImportState.DONE, 2), job.message
-    assert "started again (attempt 2 of 3)" in job.message
+    assert "(lần 2 trên 3)" in job.message, "written in the office's language (vi)"
     assert imported().count() == rows
     assert AreaCode.history.filter(code__regex=FILE_CODES).count() == rows, "once each"

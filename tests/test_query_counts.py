@@ -194,6 +194,7 @@ ENDPOINTS = {
     "api area-codes list status": api_get("area-codes/", {"market": "CN", "status": "suspended"}),
     "api area-codes detail": api_get("area-codes/vn-slor-0001/"),
     "api area-codes csv": api_get("area-codes/", {"format": "csv"}),
+    "api area-codes xlsx": api_get("area-codes/", {"format": "xlsx"}),
     "api area-codes check": api_post("area-codes/check/", bulk_check),
     "api area-codes status-changes GET": api_get("area-codes/VN-SLOR-0002/status-changes/"),
     "api area-codes status-changes POST": api_post(
@@ -203,6 +204,7 @@ ENDPOINTS = {
     "api packing-houses list": api_get("packing-houses/"),
     "api packing-houses detail": api_get("packing-houses/VN-SLPH-0002/"),
     "api packing-houses csv": api_get("packing-houses/", {"format": "csv"}),
+    "api packing-houses xlsx": api_get("packing-houses/", {"format": "xlsx"}),
     "api packing-houses status-changes GET": api_get("packing-houses/VN-SLPH-0001/status-changes/"),
     "api packing-houses status-changes POST": api_post(
         "packing-houses/VN-SLPH-0001/status-changes/", suspend_for_au
@@ -211,10 +213,12 @@ ENDPOINTS = {
     "api cooperatives list": api_get("cooperatives/"),
     "api cooperatives detail": api_get("cooperatives/5500000001/"),
     "api cooperatives csv": api_get("cooperatives/", {"format": "csv"}),
+    "api cooperatives xlsx": api_get("cooperatives/", {"format": "xlsx"}),
     "api cooperatives history": api_get("cooperatives/5500000001/history/", signed_in=True),
     "api vietgap-certificates list": api_get("vietgap-certificates/"),
     "api vietgap-certificates detail": api_get(certificate()),
     "api vietgap-certificates csv": api_get("vietgap-certificates/", {"format": "csv"}),
+    "api vietgap-certificates xlsx": api_get("vietgap-certificates/", {"format": "xlsx"}),
     "api vietgap-certificates history": api_get(certificate("history/"), signed_in=True),
     "api markets list": api_get("markets/"),
     "api markets detail": api_get("markets/au/"),

@@ -1,7 +1,11 @@
 """Admin list filters, each backed by the resource's FilterSet (registry.filtersets)."""
 
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.db.models import Max, Min
 from django.utils.translation import gettext_lazy as _
 
+from registry import answer_cache
 from registry.admin.mixins import list_filter
 from registry.filtersets import (
     AreaCodeFilterSet,
@@ -81,3 +85,33 @@ COOPERATIVE_FILTERS = [
         lambda request, model_admin: [("true", _("Yes")), ("false", _("No"))],
     ),
 ]
+
+
+class IssueYearListFilter(admin.SimpleListFilter):
+    """The year a code was issued. Instead of a date hierarchy, which runs two queries over
+    every matching row on each page load (first and last date, then the distinct years: most
+    of the page's time at a million codes), the years offered span the table's first and last
+    issue date, read once per data version."""
+
+    title = _("issue year")
+    parameter_name = "issued_year"
+
+    def lookups(self, request, model_admin):
+        model = model_admin.model
+        first, last = answer_cache.cached(
+            ("issue years", model._meta.label),
+            lambda: tuple(
+                model.objects.aggregate(first=Min("issued_on"), last=Max("issued_on")).values()
+            ),
+            using=model.objects.db,
+        )
+        if first is None:
+            return []
+        return [(str(year), str(year)) for year in range(last.year, first.year - 1, -1)]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if not self.value().isdigit():
+            raise IncorrectLookupParameters(self.value())
+        return queryset.filter(issued_on__year=int(self.value()))

@@ -1,5 +1,6 @@
-"""Spreadsheets in the admin: "Download CSV" of exactly what the changelist shows (its filters,
-search and ordering), a "download selected" action, and the import with sample files.
+"""Spreadsheets in the admin: "Download CSV" and "Download XLSX" of exactly what the changelist
+shows (its filters, search and ordering), "download selected" actions, and the import with
+sample files.
 
 The import is preview-then-confirm, as an ``ImportJob`` (``registry.import_jobs``): the upload
 leads to the job's page, which shows a progress bar while the worker (or the request, for small
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
 
-from registry import exports, import_jobs, imports
+from registry import exports, import_jobs, imports, xlsx_exports
 from registry.models import ImportJob, ImportState
 from registry.tables import TABLES_BY_MODEL
 
@@ -49,6 +50,13 @@ class SpreadsheetImportForm(ImportForm):
 def download_selected_csv(modeladmin, request, queryset):
     table = TABLES_BY_MODEL[modeladmin.model]
     return exports.csv_response(table, queryset, exports.filename(table, {"selected": ["rows"]}))
+
+
+@admin.action(description=_("Download selected rows as XLSX"), permissions=["view"])
+def download_selected_xlsx(modeladmin, request, queryset):
+    table = TABLES_BY_MODEL[modeladmin.model]
+    name = exports.filename(table, {"selected": ["rows"]}, extension="xlsx")
+    return xlsx_exports.xlsx_response(table, queryset, name)
 
 
 PREVIEW_PAGE_SIZE = 100
@@ -251,6 +259,7 @@ class SpreadsheetAdminMixin(ImportMixin):
         actions = super().get_actions(request)
         if self.has_view_or_change_permission(request):
             actions["download_selected_csv"] = self.get_action(download_selected_csv)
+            actions["download_selected_xlsx"] = self.get_action(download_selected_xlsx)
         return actions
 
     def get_urls(self):
@@ -261,6 +270,11 @@ class SpreadsheetAdminMixin(ImportMixin):
                 "download.csv",
                 self.admin_site.admin_view(self.download_csv),
                 name=f"{name}_download",
+            ),
+            path(
+                "download.xlsx",
+                self.admin_site.admin_view(self.download_xlsx),
+                name=f"{name}_download_xlsx",
             ),
             path(
                 "import/sample.csv",
@@ -281,6 +295,12 @@ class SpreadsheetAdminMixin(ImportMixin):
         ]
 
     def download_csv(self, request):
+        return self.download(request, "csv")
+
+    def download_xlsx(self, request):
+        return self.download(request, "xlsx")
+
+    def download(self, request, file_format: str):
         """The changelist's own queryset: its filters, search and ordering, every page."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
@@ -290,7 +310,10 @@ class SpreadsheetAdminMixin(ImportMixin):
             return HttpResponseBadRequest("Unknown filter.")
         table = TABLES_BY_MODEL[self.model]
         params = {k: request.GET.getlist(k) for k in request.GET if k not in ("o", "p")}
-        return exports.csv_response(table, changelist.queryset, exports.filename(table, params))
+        name = exports.filename(table, params, extension=file_format)
+        if file_format == "xlsx":
+            return xlsx_exports.xlsx_response(table, changelist.queryset, name)
+        return exports.csv_response(table, changelist.queryset, name)
 
     def sample_csv(self, request):
         if not self.has_import_permission(request):

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from registry import keys
 from registry.api import representations
 from registry.api import serializers as s
-from registry.api.downloads import CSVDownloadMixin
+from registry.api.downloads import DownloadMixin
 from registry.api.status import StatusChangesMixin
 from registry.api.viewsets import (
     ReadOnlyRegistryViewSet,
@@ -38,7 +38,7 @@ from registry.rules import bulk_check, dates
 
 
 @documented(s.AreaCodeSerializer, s.AreaCodeWriteSerializer)
-class AreaCodeViewSet(CSVDownloadMixin, StatusChangesMixin, RepresentedViewSet):
+class AreaCodeViewSet(DownloadMixin, StatusChangesMixin, RepresentedViewSet):
     """Growing-area codes (mã số vùng trồng), looked up by code in any case."""
 
     queryset = AreaCode.objects.all()
@@ -83,7 +83,7 @@ class AreaCodeViewSet(CSVDownloadMixin, StatusChangesMixin, RepresentedViewSet):
 
 
 @documented(s.PackingHouseSerializer, s.PackingHouseWriteSerializer)
-class PackingHouseViewSet(CSVDownloadMixin, StatusChangesMixin, RepresentedViewSet):
+class PackingHouseViewSet(DownloadMixin, StatusChangesMixin, RepresentedViewSet):
     """Packing houses (mã số cơ sở đóng gói), looked up by code in any case."""
 
     queryset = PackingHouse.objects.all()
@@ -98,7 +98,7 @@ class PackingHouseViewSet(CSVDownloadMixin, StatusChangesMixin, RepresentedViewS
 
 
 @documented(s.CooperativeSerializer, s.CooperativeWriteSerializer)
-class CooperativeViewSet(CSVDownloadMixin, RegistryViewSet):
+class CooperativeViewSet(DownloadMixin, RegistryViewSet):
     """Cooperatives, looked up by tax code (``0123456789`` or ``0123456789-001``)."""
 
     queryset = Cooperative.objects.select_related("commune__province").prefetch_related(
@@ -114,7 +114,7 @@ class CooperativeViewSet(CSVDownloadMixin, RegistryViewSet):
 
 
 @documented(s.CertificateSerializer, s.CertificateWriteSerializer)
-class CertificateViewSet(CSVDownloadMixin, RegistryViewSet):
+class CertificateViewSet(DownloadMixin, RegistryViewSet):
     """VietGAP certificates (numbers are unique per certification body, so looked up by id)."""
 
     queryset = VietGAPCertificate.objects.select_related(

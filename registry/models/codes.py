@@ -158,6 +158,8 @@ class AreaCode(RegisteredCode):
             models.Index(fields=["crop", "code"], name="area_code_crop_idx"),
             models.Index(fields=["commune", "code"], name="area_code_commune_idx"),
             models.Index(fields=["cooperative", "code"], name="area_code_cooperative_idx"),
+            # the admin's issue-year filter reads the first and last issue date
+            models.Index(fields=["issued_on"], name="area_code_issued_on_idx"),
         ]
 
     def clean(self) -> None:
