@@ -15,6 +15,7 @@ from registry.models import (
     Commune,
     Market,
     Province,
+    SupervisionState,
 )
 
 
@@ -40,6 +41,10 @@ def validities(request, model_admin):
     return CertificateValidity.choices
 
 
+def supervision_states(request, model_admin):
+    return SupervisionState.choices
+
+
 def code_filters(filterset_class):
     return [
         list_filter(filterset_class, "market", _("market"), markets),
@@ -52,6 +57,7 @@ def code_filters(filterset_class):
         ),
         list_filter(filterset_class, "province", _("province"), provinces),
         list_filter(filterset_class, "commune", _("commune"), communes_in_use),
+        list_filter(filterset_class, "supervision", _("supervision"), supervision_states),
     ]
 
 

@@ -11,6 +11,7 @@ from registry.filtersets import (
     AreaCodeFilterSet,
     CertificateFilterSet,
     CooperativeFilterSet,
+    InspectionFilterSet,
     PackingHouseFilterSet,
 )
 from registry.tables import TABLES
@@ -20,6 +21,7 @@ FILTERSETS = {
     "packing-houses": PackingHouseFilterSet,
     "cooperatives": CooperativeFilterSet,
     "vietgap-certificates": CertificateFilterSet,
+    "inspections": InspectionFilterSet,
 }
 ALL_FILTERS = sorted({name for fs in FILTERSETS.values() for name in fs.base_filters})
 
