@@ -123,13 +123,16 @@ def _relation(subject_model) -> str:
 
 def earliest_inspection_reaching(months: int, day: date) -> date:
     """The earliest inspection date L with ``add_months(L, months) >= day``: an inspection
-    keeps the code monitored up to ``day`` exactly when its date is at least this. Exact
-    at month ends too (``add_months`` clamps, so it is monotone but not invertible)."""
+    keeps the code monitored up to ``day`` exactly when its date is at least this.
+
+    ``add_months`` clamps to the month's end, so it is monotone but not invertible: going back
+    from 31 March lands on 28/29 February, which goes forward only to 28/29 March, so step
+    on to the first date that reaches ``day`` (at most three days). Going back never lands
+    too late (the clamp only moves down), so no earlier date reaches ``day``;
+    tests/test_supervision.py checks this against brute force."""
     candidate = add_months(day, -months)
     while add_months(candidate, months) < day:
         candidate += timedelta(days=1)
-    while add_months(candidate - timedelta(days=1), months) >= day:
-        candidate -= timedelta(days=1)
     return candidate
 
 
