@@ -149,3 +149,7 @@ class InspectionsInline(ReadOnlyInline):
     fields = ("inspected_on", "kind", "result", "inspecting_body", "corrective_action_deadline")
     ordering = ("-inspected_on", "-id")
     verbose_name_plural = _("inspections (newest first)")
+
+    def get_queryset(self, request):
+        # Each row's title names its subject: joined, not one query per row.
+        return super().get_queryset(request).select_related("area_code", "packing_house")
