@@ -253,6 +253,9 @@ SPECTACULAR_SETTINGS = {
         "CooperativeStatusEnum": "registry.choices.CooperativeStatus",
         "ChangeSourceEnum": "registry.choices.ChangeSource",
         "CheckedKindEnum": ["area_code", "packing_house"],
+        "InspectionKindEnum": "registry.choices.InspectionKind",
+        "InspectionResultEnum": "registry.choices.InspectionResult",
+        "SupervisionStateEnum": "registry.choices.SupervisionState",
     },
 }
 

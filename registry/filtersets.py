@@ -129,8 +129,8 @@ class CodeFilterSet(django_filters.FilterSet):
         method="filter_supervision",
         label=_("supervision"),
         help_text=_(
-            "monitored, due (the interval ends within 30 days), overdue or never (inspected), "
-            "today."
+            "monitored, due (the supervision interval ends soon: within 30 days by default), "
+            "overdue or never (inspected), today."
         ),
     )
     q = SearchFilter(

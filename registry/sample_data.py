@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from registry import roles
@@ -28,6 +29,7 @@ from registry.models import (
     CooperativeStatus,
     Crop,
     Inspection,
+    InspectionAttachment,
     InspectionKind,
     InspectionResult,
     InspectionSample,
@@ -426,6 +428,15 @@ def _packing_houses(today, markets, summary):
                 )
 
 
+#: A one-page PDF that says what it is: the attachment of the sample non-compliant inspection.
+FICTITIOUS_REPORT = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 100]/Contents 4 0 R"
+    b"/Resources<</Font<</F1<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>>>>>>>endobj\n"
+    b"4 0 obj<</Length 58>>stream\nBT /F1 12 Tf 20 50 Td (Fictitious sample report) Tj ET\n"
+    b"endstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 INSPECTING_BODY = "Chi cục Trồng trọt và Bảo vệ thực vật tỉnh Sơn La"
 
 
@@ -472,6 +483,13 @@ def _inspections(today, markets, summary):
             },
         )
         summary.add("inspection samples", created)
+        if not inspection.attachments.exists():
+            InspectionAttachment.objects.create(
+                inspection=inspection,
+                file=ContentFile(FICTITIOUS_REPORT, name="bien-ban-hu-cau.pdf"),
+                description=FICTITIOUS,
+            )
+            summary.add("inspection attachments", True)
     house = PackingHouse.objects.filter(code="VN-SLPH-0001").first()
     if house is not None:
         _inspection(

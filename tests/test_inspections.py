@@ -44,11 +44,6 @@ PDF = b"%PDF-1.4\n%fictitious report\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def world():
     au, us, cn = (MarketFactory(code=c) for c in ("AU", "US", "CN"))
