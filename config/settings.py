@@ -4,6 +4,7 @@ Every deploy-specific value comes from the environment, with defaults that are s
 Production (DEBUG off) refuses to start without SECRET_KEY.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -252,6 +253,9 @@ SPECTACULAR_SETTINGS = {
         "CooperativeStatusEnum": "registry.choices.CooperativeStatus",
         "ChangeSourceEnum": "registry.choices.ChangeSource",
         "CheckedKindEnum": ["area_code", "packing_house"],
+        "InspectionKindEnum": "registry.choices.InspectionKind",
+        "InspectionResultEnum": "registry.choices.InspectionResult",
+        "SupervisionStateEnum": "registry.choices.SupervisionState",
     },
 }
 
@@ -350,3 +354,20 @@ LOGGING = {
     # One line per request comes from config.request_log; Django's own duplicates it for 4xx/5xx.
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# --- Supervision and inspections ---------------------------------------------------------------
+# A code is "monitored" while its latest inspection is within this many months (the national
+# rule is not confirmed: a setting, not a constant). Overrides (JSON, months) by market code,
+# by inspection kind, or by "MARKET:kind", e.g. {"CN": 6, "CN:video": 3}; the most specific
+# key applies (registry.rules.supervision).
+SUPERVISION_INTERVAL_MONTHS = int(os.environ.get("SUPERVISION_INTERVAL_MONTHS", "12"))
+SUPERVISION_INTERVAL_OVERRIDES = json.loads(os.environ.get("SUPERVISION_INTERVAL_OVERRIDES", "{}"))
+# "due": the interval ends within this many days.
+SUPERVISION_DUE_WITHIN_DAYS = int(os.environ.get("SUPERVISION_DUE_WITHIN_DAYS", "30"))
+# Files attached to inspections (report PDF, photos): stored through STORAGES["default"] under
+# MEDIA_ROOT, served only by the API to users who may view inspections.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+INSPECTION_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("INSPECTION_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+INSPECTION_ATTACHMENT_EXTENSIONS = env_list("INSPECTION_ATTACHMENT_EXTENSIONS", "pdf,jpg,jpeg,png")

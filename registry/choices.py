@@ -36,3 +36,26 @@ class CertificateValidity(models.TextChoices):
     EXPIRING = "expiring", _("expiring")
     EXPIRED = "expired", _("expired")
     REVOKED = "revoked", _("revoked")
+
+
+class InspectionKind(models.TextChoices):
+    PERIODIC = "periodic", _("periodic")
+    UNANNOUNCED = "unannounced", _("unannounced")
+    IMPORTING_COUNTRY_AUDIT = "importing_country_audit", _("importing-country audit")
+    VIDEO = "video", _("video inspection")
+    FOLLOW_UP = "follow_up", _("follow-up")
+
+
+class InspectionResult(models.TextChoices):
+    COMPLIANT = "compliant", _("compliant")
+    FINDINGS_TO_CORRECT = "findings_to_correct", _("findings to correct")
+    NON_COMPLIANT = "non_compliant", _("non-compliant")
+
+
+class SupervisionState(models.TextChoices):
+    """A code's monitoring state, derived from its inspections (registry.rules.supervision)."""
+
+    MONITORED = "monitored", _("monitored")
+    DUE = "due", _("inspection due")
+    OVERDUE = "overdue", _("inspection overdue")
+    NEVER = "never", _("never inspected")

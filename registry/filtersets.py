@@ -24,12 +24,16 @@ from registry.models import (
     Cooperative,
     CooperativeStatus,
     Crop,
+    Inspection,
+    InspectionKind,
+    InspectionResult,
     Market,
     PackingHouse,
     Province,
+    SupervisionState,
     VietGAPCertificate,
 )
-from registry.rules import queries
+from registry.rules import queries, supervision
 
 
 def market_filter(**kwargs):
@@ -120,10 +124,27 @@ class CodeFilterSet(django_filters.FilterSet):
         label=_("updated since"),
         help_text=_("ISO 8601 timestamp: records created or changed since then (for syncing)."),
     )
+    supervision = ChoicesFilter(
+        choices=SupervisionState.choices,
+        method="filter_supervision",
+        label=_("supervision"),
+        help_text=_(
+            "monitored, due (the supervision interval ends soon: within 30 days by default), "
+            "overdue or never (inspected), today."
+        ),
+    )
     q = SearchFilter(
         label=_("search"),
         help_text=_("Words to find in the code, cooperative and place; ignores case and accents."),
     )
+
+    def filter_supervision(self, queryset, name, states):
+        if not states:
+            return queryset
+        condition = supervision.state_q(queryset.model, states[0])
+        for state in states[1:]:
+            condition |= supervision.state_q(queryset.model, state)
+        return queryset.filter(condition)
 
     def _statuses(self, queryset):
         current_model, _ = queries.status_models(queryset.model)
@@ -265,6 +286,44 @@ class CooperativeFilterSet(django_filters.FilterSet):
             queries.active_now_q(markets), subject__cooperative=OuterRef("pk")
         )
         return queryset.filter(Exists(active))
+
+
+def code_keys_filter(field_name, model, label):
+    return KeysFilter(
+        field_name=field_name,
+        model=model,
+        keys=["code"],
+        normalise=keys.normalise_code,
+        noun=label,
+        label=label,
+        help_text=_("Code(s), in any case."),
+    )
+
+
+class InspectionFilterSet(django_filters.FilterSet):
+    code = code_keys_filter("area_code", AreaCode, _("growing-area code"))
+    packing_house = code_keys_filter("packing_house", PackingHouse, _("packing house"))
+    kind = ChoicesFilter(choices=InspectionKind.choices, label=_("kind"))
+    result = ChoicesFilter(choices=InspectionResult.choices, label=_("result"))
+    date_after = WindowedDateFilter(
+        field_name="inspected_on",
+        lookup_expr="gte",
+        label=_("inspected on or after"),
+        help_text=_("A date (YYYY-MM-DD), included."),
+    )
+    date_before = WindowedDateFilter(
+        field_name="inspected_on",
+        lookup_expr="lte",
+        label=_("inspected on or before"),
+        help_text=_("A date (YYYY-MM-DD), included."),
+    )
+    updated_since = WindowedIsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("updated since")
+    )
+
+    class Meta:
+        model = Inspection
+        fields = []
 
 
 class CommuneFilterSet(django_filters.FilterSet):

@@ -2,8 +2,8 @@
 ``sync_role_groups`` (safe to run again):
 
 - **Administrators**: every registry permission, status changes, users and API tokens.
-- **Data entry**: add and change cooperatives, certificates, codes and packing houses; view
-  the rest. No status changes, no user management.
+- **Data entry**: add and change cooperatives, certificates, codes, packing houses and
+  inspections (with their samples and attachments); view the rest. No status changes, no user management.
 - **Staff**: view (and so download) everything; change nothing.
 """
 
@@ -21,6 +21,9 @@ DATA_ENTRY_MODELS = [
     "certificationbody",
     "areacode",
     "packinghouse",
+    "inspection",
+    "inspectionsample",
+    "inspectionattachment",
 ]
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from registry import roles
@@ -27,6 +28,11 @@ from registry.models import (
     Cooperative,
     CooperativeStatus,
     Crop,
+    Inspection,
+    InspectionAttachment,
+    InspectionKind,
+    InspectionResult,
+    InspectionSample,
     Market,
     PackingHouse,
     TrademarkRight,
@@ -165,6 +171,7 @@ def load(today: date | None = None, *, with_demo_users: bool = False) -> Summary
         certificates = _certificates(rng, today, cooperatives, crops, bodies, summary)
         _area_codes(rng, today, cooperatives, certificates, crops, markets, summary)
         _packing_houses(today, markets, summary)
+        _inspections(today, markets, summary)
         if with_demo_users:
             _demo_users(summary)
     return summary
@@ -419,6 +426,102 @@ def _packing_houses(today, markets, summary):
                     source=ChangeSource.IMPORTING_COUNTRY_NOTICE,
                     reference="GACC-PH-01 (hư cấu)",
                 )
+
+
+#: A one-page PDF that says what it is: the attachment of the sample non-compliant inspection.
+FICTITIOUS_REPORT = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 100]/Contents 4 0 R"
+    b"/Resources<</Font<</F1<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>>>>>>>endobj\n"
+    b"4 0 obj<</Length 58>>stream\nBT /F1 12 Tf 20 50 Td (Fictitious sample report) Tj ET\n"
+    b"endstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+INSPECTING_BODY = "Chi cục Trồng trọt và Bảo vệ thực vật tỉnh Sơn La"
+
+
+def _inspections(today, markets, summary):
+    """Inspections of the export codes, spread so that the dashboard shows every state: by
+    serial, 1 and 2 of every 5 codes monitored, 3 due, 4 overdue, 0 never inspected. Code
+    0002's latest inspection is non-compliant with a residue above its limit (its proposed
+    suspension for CN waits for an administrator). Keyed by record number: idempotent."""
+    due_days = 15  # the default interval (12 months) ends in 15 days
+    ages = {
+        1: dates.add_months(today, -3),
+        2: dates.add_months(today, -7),
+        3: dates.add_months(today, -12) + timedelta(days=due_days),
+        4: dates.add_months(today, -14),
+    }
+    for code in AreaCode.objects.filter(code__startswith="VN-SLOR-").order_by("code"):
+        serial = int(code.code[-4:])
+        if serial % 5 == 0:
+            continue
+        kind = InspectionKind.PERIODIC if serial % 3 else InspectionKind.UNANNOUNCED
+        _inspection(code, ages[serial % 5], kind, InspectionResult.COMPLIANT, 1, summary)
+    code = AreaCode.objects.filter(code="VN-SLOR-0002").first()
+    if code is not None:
+        inspection = _inspection(
+            code,
+            dates.add_months(today, -1),
+            InspectionKind.FOLLOW_UP,
+            InspectionResult.NON_COMPLIANT,
+            2,
+            summary,
+            findings="Dư lượng thuốc BVTV vượt mức tối đa cho phép (hư cấu).",
+        )
+        if not inspection.markets.exists():
+            inspection.markets.set([markets["CN"]])
+        _, created = InspectionSample.objects.get_or_create(
+            inspection=inspection,
+            substance="Carbendazim",
+            defaults={
+                "result_value": Decimal("0.35"),
+                "limit_value": Decimal("0.10"),
+                "unit": "mg/kg",
+                "laboratory": "Phòng thử nghiệm Nông sản Tây Bắc (hư cấu)",
+                "report_number": "KQ-2026-0042 (hư cấu)",
+            },
+        )
+        summary.add("inspection samples", created)
+        if not inspection.attachments.exists():
+            InspectionAttachment.objects.create(
+                inspection=inspection,
+                file=ContentFile(FICTITIOUS_REPORT, name="bien-ban-hu-cau.pdf"),
+                description=FICTITIOUS,
+            )
+            summary.add("inspection attachments", True)
+    house = PackingHouse.objects.filter(code="VN-SLPH-0001").first()
+    if house is not None:
+        _inspection(
+            house,
+            dates.add_months(today, -2),
+            InspectionKind.IMPORTING_COUNTRY_AUDIT,
+            InspectionResult.FINDINGS_TO_CORRECT,
+            1,
+            summary,
+            findings="Khu vực đóng gói chưa tách biệt với kho vật tư (hư cấu).",
+            deadline=today + timedelta(days=30),
+            body="GACC (kiểm tra trực tuyến, hư cấu)",
+        )
+
+
+def _inspection(subject, on, kind, result, number, summary, **extra):
+    relation = "area_code" if isinstance(subject, AreaCode) else "packing_house"
+    inspection, created = Inspection.objects.get_or_create(
+        **{relation: subject},
+        record_number=f"BB-{subject.code}-{number} (hư cấu)",
+        defaults={
+            "inspected_on": on,
+            "inspecting_body": extra.get("body", INSPECTING_BODY),
+            "inspectors": "Lò Văn Thử, Cầm Thị Mẫu (hư cấu)",
+            "kind": kind,
+            "result": result,
+            "findings": extra.get("findings", FICTITIOUS),
+            "corrective_action_deadline": extra.get("deadline"),
+        },
+    )
+    summary.add("inspections", created)
+    return inspection
 
 
 DEMO_PASSWORD = "vungtrong-demo"

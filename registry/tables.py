@@ -19,6 +19,7 @@ from registry.models import (
     CodeStatus,
     Cooperative,
     CooperativeStatus,
+    Inspection,
     Market,
     PackingHouse,
     VietGAPCertificate,
@@ -170,7 +171,31 @@ CERTIFICATES = Table(
     ],
 )
 
+#: What anyone may read of an inspection (registry.api.inspections): no inspectors, findings
+#: or samples, since the API's CSV download is public.
+INSPECTIONS = Table(
+    "inspections",
+    Inspection,
+    [
+        Column("id", _("id"), "id"),
+        Column("code", _("growing-area code"), "area_code__code"),
+        Column("packing_house", _("packing house"), "packing_house__code"),
+        Column("inspected_on", _("inspection date"), "inspected_on"),
+        Column("inspecting_body", _("inspecting body"), "inspecting_body"),
+        Column("kind", _("kind"), "kind"),
+        Column("result", _("result"), "result"),
+        Column(
+            "corrective_action_deadline",
+            _("corrective-action deadline"),
+            "corrective_action_deadline",
+        ),
+        Column("record_number", _("inspection record number"), "record_number"),
+        Column("updated_at", _("updated at"), "updated_at"),
+    ],
+)
+
 TABLES = {
-    table.resource: table for table in (AREA_CODES, PACKING_HOUSES, COOPERATIVES, CERTIFICATES)
+    table.resource: table
+    for table in (AREA_CODES, PACKING_HOUSES, COOPERATIVES, CERTIFICATES, INSPECTIONS)
 }
 TABLES_BY_MODEL = {table.model: table for table in TABLES.values()}

@@ -69,6 +69,13 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_directory(settings, tmp_path_factory):
+    """Files stored through the storage API (inspection attachments) go to a throwaway
+    directory, never into the checkout."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture
 def user_in_role(db):
     def make(role: str):

@@ -13,10 +13,10 @@ a count on purpose, change the number here in the same commit and say why.
 
 QUERY_COUNTS = {
     # --- API: growing-area codes
-    "api area-codes list": 8,
-    "api area-codes list valid_on": 9,
-    "api area-codes list status": 9,
-    "api area-codes detail": 2,
+    "api area-codes list": 9,
+    "api area-codes list valid_on": 10,
+    "api area-codes list status": 10,
+    "api area-codes detail": 3,
     "api area-codes csv": 2,
     "api area-codes xlsx": 3,
     "api area-codes check": 3,
@@ -42,6 +42,14 @@ QUERY_COUNTS = {
     "api vietgap-certificates csv": 1,
     "api vietgap-certificates xlsx": 1,
     "api vietgap-certificates history": 2,
+    # --- API: inspections (issue 12). The area-code lists and detail above each run one query
+    # more since issue 12: the codes' inspections (supervision state, latest inspections).
+    "api area-codes list supervision": 9,
+    "api inspections list": 6,
+    "api inspections list signed in": 6,
+    "api inspections detail": 4,
+    "api inspections csv": 1,
+    "api inspections history": 7,
     # --- API: reference tables
     "api markets list": 3,
     "api markets detail": 1,
@@ -53,9 +61,9 @@ QUERY_COUNTS = {
     "api communes detail": 1,
     # --- Admin, signed in as a superuser
     "admin areacode changelist": 12,
-    "admin areacode change": 15,
+    "admin areacode change": 16,
     "admin packinghouse changelist": 11,
-    "admin packinghouse change": 10,
+    "admin packinghouse change": 11,
     "admin cooperative changelist": 11,
     "admin cooperative change": 12,
     "admin vietgapcertificate changelist": 12,
@@ -68,15 +76,21 @@ QUERY_COUNTS = {
     "admin certificationbody change": 4,
     "admin trademarkright changelist": 9,
     "admin trademarkright change": 5,
+    "admin inspection changelist": 9,
+    "admin inspection change": 16,
+    "admin index": 8,
 }
 
 #: Where SQLite runs another number of queries than PostgreSQL. API and admin lists read no
 #: data version there (one query fewer); CSV downloads are written by Python from ordinary
 #: queries instead of one COPY.
 SQLITE_QUERY_COUNTS = {
-    "api area-codes list": 7,
-    "api area-codes list valid_on": 8,
-    "api area-codes list status": 8,
+    "api area-codes list": 8,
+    "api area-codes list valid_on": 9,
+    "api area-codes list status": 9,
+    "api area-codes list supervision": 8,
+    "api inspections list": 5,
+    "api inspections list signed in": 5,
     "api area-codes csv": 3,
     "api packing-houses list": 5,
     "api packing-houses csv": 3,
@@ -99,6 +113,7 @@ SQLITE_QUERY_COUNTS = {
     "admin crop changelist": 5,
     "admin certificationbody changelist": 5,
     "admin trademarkright changelist": 8,
+    "admin inspection changelist": 8,
 }
 
 #: Importing N new area codes (each registered for one market) through the admin's import

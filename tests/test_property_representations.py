@@ -28,6 +28,9 @@ from registry.models import (
     CodeKind,
     CodeStatus,
     Commune,
+    Inspection,
+    InspectionKind,
+    InspectionResult,
     PackingHouse,
     PackingHouseMarket,
     PackingHouseStatusChange,
@@ -90,6 +93,16 @@ area_codes = st.fixed_dictionaries(
         "issued_on": st.integers(min_value=-2000, max_value=0),
         "notes": optional_text,
         "statuses": statuses,
+        # (days from today, kind, result): up to 7, beyond the 5 a detail lists; past 400 days
+        # to reach every supervision state (due, overdue), same-day ties included
+        "inspections": st.lists(
+            st.tuples(
+                st.integers(min_value=-800, max_value=0),
+                st.sampled_from(list(InspectionKind.values)),
+                st.sampled_from(list(InspectionResult.values)),
+            ),
+            max_size=7,
+        ),
     }
 )
 
@@ -180,6 +193,14 @@ def write_area_code(number: int, row: dict, shared) -> AreaCode:
         notes=row["notes"],
     )
     write_statuses(code, row["statuses"], shared, AreaCodeMarket, AreaCodeStatusChange)
+    for days, kind, result in row["inspections"]:
+        Inspection.objects.create(
+            area_code=code,
+            inspected_on=timezone.localdate() + timedelta(days=days),
+            inspecting_body="Chi cục",
+            kind=kind,
+            result=result,
+        )
     return code
 
 
@@ -247,6 +268,7 @@ def every_branch():
         "issued_on": -30,
         "notes": "",
         "statuses": {},
+        "inspections": [],
     }
     codes = [
         code,
@@ -267,7 +289,17 @@ def every_branch():
                 "US": ("suspended", -5, "GACC notice 17"),
                 "CN": ("revoked", 0, "Holder gave up the area"),
             },
+            # six, one of them a same-day tie: the detail lists the latest five
+            "inspections": [
+                (-30 * n, kind, result)
+                for n, (kind, result) in enumerate(
+                    zip(InspectionKind.values, [*InspectionResult.values] * 2, strict=False)
+                )
+            ]
+            + [(0, "video", "compliant")],
         },
+        {**code, "inspections": [(-350, "periodic", "compliant")]},  # due
+        {**code, "inspections": [(-400, "follow_up", "non_compliant")]},  # overdue
         *(
             {**code, "certificate": kind, "households": 12, "statuses": {"AU": ("active", 0, "")}}
             for kind in CERTIFICATES[1:]

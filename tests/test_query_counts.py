@@ -33,6 +33,8 @@ from registry.models import (
     CodeStatus,
     Cooperative,
     Crop,
+    Inspection,
+    InspectionSample,
     Market,
     PackingHouse,
     TrademarkRight,
@@ -99,6 +101,23 @@ def build(n: int) -> None:
             code=f"VN-SLPH-{i + 1:04d}", cooperative=cooperative if i % 2 else None
         )
         set_status(house, CodeStatus.ACTIVE, au, on=date(2025, 1, 1))
+        for months_ago in range(2 - i % 3):  # two, one or no inspection, each with a sample
+            inspection = Inspection.objects.create(
+                area_code=code,
+                inspected_on=today - timedelta(days=200 * months_ago + 30),
+                inspecting_body="Chi cục",
+                kind="periodic",
+                result="non_compliant" if months_ago else "compliant",
+            )
+            inspection.markets.set([cn])
+            InspectionSample.objects.create(inspection=inspection, substance="x", exceeded=True)
+        Inspection.objects.create(
+            packing_house=house,
+            inspected_on=today - timedelta(days=60),
+            inspecting_body="GACC",
+            kind="video",
+            result="compliant",
+        )
 
 
 # --- What each endpoint does --------------------------------------------------------------------
@@ -164,7 +183,16 @@ def certificate(tail=""):
     return path
 
 
+def inspection(tail=""):
+    def path():
+        first = Inspection.objects.order_by("id").values_list("id", flat=True)[0]
+        return f"inspections/{first}/{tail}"
+
+    return path
+
+
 ADMIN_MODELS = {
+    "inspection": Inspection,
     "areacode": AreaCode,
     "packinghouse": PackingHouse,
     "cooperative": Cooperative,
@@ -220,6 +248,12 @@ ENDPOINTS = {
     "api vietgap-certificates csv": api_get("vietgap-certificates/", {"format": "csv"}),
     "api vietgap-certificates xlsx": api_get("vietgap-certificates/", {"format": "xlsx"}),
     "api vietgap-certificates history": api_get(certificate("history/"), signed_in=True),
+    "api area-codes list supervision": api_get("area-codes/", {"supervision": "overdue,never"}),
+    "api inspections list": api_get("inspections/"),
+    "api inspections list signed in": api_get("inspections/", signed_in=True),
+    "api inspections detail": api_get(inspection()),
+    "api inspections csv": api_get("inspections/", {"format": "csv"}),
+    "api inspections history": api_get(inspection("history/"), signed_in=True),
     "api markets list": api_get("markets/"),
     "api markets detail": api_get("markets/au/"),
     "api crops list": api_get("crops/"),
@@ -228,6 +262,7 @@ ENDPOINTS = {
     "api provinces detail": api_get("provinces/14/"),
     "api communes list": api_get("communes/"),
     "api communes detail": api_get("communes/04204/"),
+    "admin index": lambda clients: lambda: clients.admin.get(reverse("admin:index")),
     **{
         f"admin {model_name} {view}": admin_page(model_name, view)
         for model_name in ADMIN_MODELS

@@ -245,7 +245,13 @@ def test_schema_offers_xlsx_like_csv(api):
     ]
     assert sorted(offered) == [
         f"/api/v1/{path}/"
-        for path in ("area-codes", "cooperatives", "packing-houses", "vietgap-certificates")
+        for path in (
+            "area-codes",
+            "cooperatives",
+            "inspections",
+            "packing-houses",
+            "vietgap-certificates",
+        )
     ], "lists only"
 
 

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from registry.admin.inspections import InspectionsInline
 from registry.admin.list_filters import (
     AREA_CODE_FILTERS,
     PACKING_HOUSE_FILTERS,
@@ -107,7 +108,7 @@ class AreaCodeAdmin(SpreadsheetAdminMixin, CodeAdmin):
     class TimelineInline(StatusTimelineInline):
         model = AreaCodeStatusChange
 
-    inlines = (MarketInline, TimelineInline)
+    inlines = (MarketInline, TimelineInline, InspectionsInline)
 
     @admin.display(description=_("VietGAP basis"))
     def certificate_validity(self, obj):
@@ -134,4 +135,4 @@ class PackingHouseAdmin(SpreadsheetAdminMixin, CodeAdmin):
     class TimelineInline(StatusTimelineInline):
         model = PackingHouseStatusChange
 
-    inlines = (MarketInline, TimelineInline)
+    inlines = (MarketInline, TimelineInline, InspectionsInline)

@@ -19,6 +19,7 @@ from registry.models import (
     Commune,
     Market,
     Province,
+    SupervisionState,
 )
 
 
@@ -44,6 +45,10 @@ def validities(request, model_admin):
     return CertificateValidity.choices
 
 
+def supervision_states(request, model_admin):
+    return SupervisionState.choices
+
+
 def code_filters(filterset_class):
     return [
         list_filter(filterset_class, "market", _("market"), markets),
@@ -56,6 +61,7 @@ def code_filters(filterset_class):
         ),
         list_filter(filterset_class, "province", _("province"), provinces),
         list_filter(filterset_class, "commune", _("commune"), communes_in_use),
+        list_filter(filterset_class, "supervision", _("supervision"), supervision_states),
     ]
 
 

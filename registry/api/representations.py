@@ -8,7 +8,8 @@ joined names (``crop__slug``...):
 - a list page reads its own columns, then each relation with one simple query for the whole
   page (``complete``): cheaper to plan than a seven-table join with a varying OFFSET.
 
-Market statuses come with one more query. The output is exactly that of the declarative
+Market statuses come with one more query, and the code's inspections (the latest listed, all
+of them for its supervision state) with one more. The output is exactly that of the declarative
 ``AreaCodeSerializer`` / ``PackingHouseSerializer``, which document the schema;
 ``tests/test_api.py`` checks that they agree.
 """
@@ -19,16 +20,18 @@ from rest_framework.fields import DateTimeField
 
 from registry import reference
 from registry.api.prepared import PreparedLookup
+from registry.api.serializers import INSPECTIONS_SHOWN
 from registry.filter_fields import REFERENCE_MODELS
 from registry.models import (
     AreaCodeMarket,
     Commune,
     Cooperative,
     Crop,
+    Inspection,
     PackingHouseMarket,
     VietGAPCertificate,
 )
-from registry.rules import dates
+from registry.rules import dates, supervision
 
 _datetime = DateTimeField()
 
@@ -117,6 +120,55 @@ def _cooperative(row) -> dict | None:
     return {"tax_code": row["cooperative__tax_code"], "name": row["cooperative__name"]}
 
 
+INSPECTION_FIELDS = ("area_code_id", "id", "inspected_on", "kind", "result")
+
+
+def _inspection_lookup() -> PreparedLookup:
+    return PreparedLookup(
+        lambda: Inspection.objects.order_by("-inspected_on", "-id").values(*INSPECTION_FIELDS),
+        "area_code_id",
+    )
+
+
+def _inspections(rows, prepared: PreparedLookup) -> dict[int, list]:
+    """Each code's inspections, newest first."""
+    if len(rows) == 1:
+        found = prepared.rows(rows[0]["id"])
+    else:
+        found = (
+            Inspection.objects.filter(area_code_id__in=[r["id"] for r in rows])
+            .order_by("-inspected_on", "-id")
+            .values(*INSPECTION_FIELDS)
+        )
+    inspections = defaultdict(list)
+    for inspection in found:
+        inspections[inspection["area_code_id"]].append(inspection)
+    return inspections
+
+
+def _supervision(inspections: list[dict], markets: list[dict]) -> dict:
+    end = supervision.monitored_until(
+        [(i["inspected_on"], i["kind"]) for i in inspections],
+        supervision.supervised_markets((m["market"], m["status"]) for m in markets),
+    )
+    return {
+        "state": supervision.state_from_end(end),
+        "monitored_until": _date(end),
+    }
+
+
+def _latest_inspections(inspections: list[dict]) -> list[dict]:
+    return [
+        {
+            "id": i["id"],
+            "inspected_on": i["inspected_on"].isoformat(),
+            "kind": i["kind"],
+            "result": i["result"],
+        }
+        for i in inspections[:INSPECTIONS_SHOWN]
+    ]
+
+
 class AreaCodes:
     fields = (
         "id",
@@ -155,10 +207,12 @@ class AreaCodes:
         return rows
 
     statuses = _status_lookup(AreaCodeMarket)
+    inspections = _inspection_lookup()
 
     @classmethod
     def render(cls, rows: list[dict]) -> list[dict]:
         markets = _markets(AreaCodeMarket, rows, cls.statuses) if rows else {}
+        inspections = _inspections(rows, cls.inspections) if rows else {}
         return [
             {
                 "code": row["code"],
@@ -181,6 +235,10 @@ class AreaCodes:
                 "longitude": _text(row["longitude"]),
                 "issued_on": _date(row["issued_on"]),
                 "markets": markets.get(row["id"], []),
+                "supervision": _supervision(
+                    inspections.get(row["id"], []), markets.get(row["id"], [])
+                ),
+                "inspections": _latest_inspections(inspections.get(row["id"], [])),
                 "updated_at": _datetime.to_representation(row["updated_at"]),
             }
             for row in rows

@@ -17,13 +17,16 @@ from registry.models import (
     Commune,
     Cooperative,
     Crop,
+    InspectionKind,
+    InspectionResult,
     Market,
     PackingHouse,
     Province,
+    SupervisionState,
     TrademarkRight,
     VietGAPCertificate,
 )
-from registry.rules import dates
+from registry.rules import dates, supervision
 from registry.tables import AREA_CODES, CERTIFICATES, COOPERATIVES, PACKING_HOUSES
 
 
@@ -259,12 +262,56 @@ class MarketStatusSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+#: How many inspections a code's detail lists, newest first (all: /inspections/?code=...).
+INSPECTIONS_SHOWN = 5
+
+
+class InspectionSummarySerializer(serializers.Serializer):
+    """What anyone may read of an inspection (findings and samples need the permission)."""
+
+    id = serializers.IntegerField()
+    inspected_on = serializers.DateField()
+    kind = serializers.ChoiceField(choices=InspectionKind.choices)
+    result = serializers.ChoiceField(choices=InspectionResult.choices)
+
+
+class SupervisionSerializer(serializers.Serializer):
+    """A code's monitoring state today, derived from its inspections
+    (registry.rules.supervision)."""
+
+    state = serializers.ChoiceField(choices=SupervisionState.choices)
+    monitored_until = serializers.DateField(
+        allow_null=True, help_text="The last day the latest inspections cover; null: never."
+    )
+
+    def to_representation(self, code):
+        inspections = [(i.inspected_on, i.kind) for i in code.inspections.all()]
+        markets = supervision.supervised_markets(
+            (status.market.code, status.status) for status in code.market_statuses.all()
+        )
+        end = supervision.monitored_until(inspections, markets)
+        return {
+            "state": supervision.state_from_end(end),
+            "monitored_until": end.isoformat() if end else None,
+        }
+
+
 class AreaCodeSerializer(serializers.ModelSerializer):
     crop = CropSerializer(read_only=True)
     cooperative = CooperativeRefSerializer(read_only=True)
     certificate = CertificateSummarySerializer(read_only=True, allow_null=True)
     place = PlaceSerializer(source="*", read_only=True)
     markets = MarketStatusSerializer(source="market_statuses", many=True, read_only=True)
+    supervision = SupervisionSerializer(source="*", read_only=True)
+    inspections = serializers.SerializerMethodField(
+        help_text=f"The latest {INSPECTIONS_SHOWN} inspections, newest first; all of them at "
+        "/api/v1/inspections/?code=<code>."
+    )
+
+    @extend_schema_field(InspectionSummarySerializer(many=True))
+    def get_inspections(self, code) -> list:
+        latest = sorted(code.inspections.all(), key=lambda i: (i.inspected_on, i.id), reverse=True)
+        return InspectionSummarySerializer(latest[:INSPECTIONS_SHOWN], many=True).data
 
     class Meta:
         model = AreaCode
@@ -283,6 +330,8 @@ class AreaCodeSerializer(serializers.ModelSerializer):
             "longitude",
             "issued_on",
             "markets",
+            "supervision",
+            "inspections",
             "updated_at",
         ]
 

@@ -1,12 +1,14 @@
 from rest_framework.routers import DefaultRouter
 
 from registry.api import views
+from registry.api.inspections import InspectionViewSet
 
 router = DefaultRouter(trailing_slash="/?")
 router.register("area-codes", views.AreaCodeViewSet, basename="area-code")
 router.register("packing-houses", views.PackingHouseViewSet, basename="packing-house")
 router.register("cooperatives", views.CooperativeViewSet, basename="cooperative")
 router.register("vietgap-certificates", views.CertificateViewSet, basename="certificate")
+router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("markets", views.MarketViewSet, basename="market")
 router.register("crops", views.CropViewSet, basename="crop")
 router.register("provinces", views.ProvinceViewSet, basename="province")

@@ -6,6 +6,9 @@ from registry.choices import (
     CodeKind,
     CodeStatus,
     CooperativeStatus,
+    InspectionKind,
+    InspectionResult,
+    SupervisionState,
 )
 from registry.models.catalog import CertificationBody, Crop, Market
 from registry.models.certificates import VietGAPCertificate
@@ -19,6 +22,7 @@ from registry.models.codes import (
     PackingHouseStatusChange,
 )
 from registry.models.cooperatives import Cooperative, TrademarkRight
+from registry.models.inspections import Inspection, InspectionAttachment, InspectionSample
 from registry.models.jobs import ImportJob, ImportState
 from registry.models.places import Commune, Province
 from registry.models.tokens import ApiToken
@@ -40,11 +44,17 @@ __all__ = [
     "Crop",
     "ImportJob",
     "ImportState",
+    "Inspection",
+    "InspectionAttachment",
+    "InspectionKind",
+    "InspectionResult",
+    "InspectionSample",
     "Market",
     "PackingHouse",
     "PackingHouseMarket",
     "PackingHouseStatusChange",
     "Province",
+    "SupervisionState",
     "TrademarkRight",
     "VietGAPCertificate",
 ]

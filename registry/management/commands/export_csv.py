@@ -14,6 +14,7 @@ from registry.filtersets import (
     AreaCodeFilterSet,
     CertificateFilterSet,
     CooperativeFilterSet,
+    InspectionFilterSet,
     PackingHouseFilterSet,
 )
 from registry.tables import TABLES
@@ -23,6 +24,7 @@ FILTERSETS = {
     "packing-houses": PackingHouseFilterSet,
     "cooperatives": CooperativeFilterSet,
     "vietgap-certificates": CertificateFilterSet,
+    "inspections": InspectionFilterSet,
 }
 ALL_FILTERS = sorted({name for fs in FILTERSETS.values() for name in fs.base_filters})
 
