@@ -3,7 +3,8 @@
 One administrator's session on the sample data: log in, filter the area codes by market, open a
 code, suspend it for one market with a reason, import a file and confirm it, switch to English.
 Every page on the way is measured at 1280 and at 360 px wide: no page may be wider than the
-window (tables scroll inside their own box), and codes and certificate numbers stay on one line.
+window (tables scroll inside their own box), no box may cut its content off, and codes and
+certificate numbers stay on one line.
 Screenshots of every page at both widths are saved under test-artifacts/screens/.
 
 Without chromium and chromedriver the module skips, saying how to install them; .ci/run does.
@@ -72,7 +73,19 @@ for (const element of document.querySelectorAll(arguments[0])) {
     }
     if (lines.size > 1) keys.push(text + " on " + lines.size + " lines");
 }
+// Content cut off instead of scrolling: a box that hides what overflows it sideways (Django's
+// form rows do). Inputs scroll their own text; hidden labels for screen readers are 1 px wide.
+const clipped = [];
+for (const element of document.querySelectorAll("body *")) {
+    if (["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName)) continue;
+    const style = getComputedStyle(element);
+    if (!["hidden", "clip"].includes(style.overflowX) || style.textOverflow === "ellipsis") continue;
+    if (element.clientWidth <= 1 || element.scrollWidth <= element.clientWidth + 1) continue;
+    const name = element.tagName.toLowerCase() + (element.className ? "." + element.className : "");
+    clipped.push(`${name} (${element.scrollWidth} px of content in ${element.clientWidth} px)`);
+}
 return {
+    clipped: clipped,
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
     scrollHeight: document.documentElement.scrollHeight,
@@ -112,6 +125,7 @@ class Screens:
         self.base_url = base_url
         self.too_wide: list[str] = []
         self.broken_keys: list[str] = []
+        self.clipped: list[str] = []
         self.pages: list[str] = []
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
@@ -149,6 +163,7 @@ class Screens:
                     f"({self.driver.current_url})"
                 )
             self.broken_keys += [f"{name} at {width} px: {key}" for key in measured["brokenKeys"]]
+            self.clipped += [f"{name} at {width} px: {box}" for box in measured["clipped"]]
             self.screenshot(f"{name}-{width}", width, measured["scrollHeight"])
         self.width(WIDTHS[0])
 
@@ -354,9 +369,11 @@ def test_an_administrators_day_in_a_real_browser_fits_at_1280_and_360_px(
     _import_and_confirm(screens, sample, new_code)
     _switch_to_english(screens)
 
-    problems = [f"wider than the window: {page}" for page in screens.too_wide] + [
-        f"broken over lines: {key}" for key in screens.broken_keys
-    ]
+    problems = (
+        [f"wider than the window: {page}" for page in screens.too_wide]
+        + [f"broken over lines: {key}" for key in screens.broken_keys]
+        + [f"cut off: {box}" for box in screens.clipped]
+    )
     assert not problems, f"see the screenshots in {ARTIFACTS}:\n" + "\n".join(problems)
     assert len(list(ARTIFACTS.glob("*.png"))) >= len(screens.pages) * len(WIDTHS)
     print(f"{len(screens.pages)} pages at {WIDTHS} px in {time.monotonic() - started:.0f} s")
