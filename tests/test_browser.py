@@ -128,6 +128,8 @@ class Screens:
         self.clipped: list[str] = []
         self.pages: list[str] = []
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for old in ARTIFACTS.glob("*.png"):  # the folder shows the last run only
+            old.unlink()
 
     def go(self, path: str):
         self.driver.get(self.base_url + path)
