@@ -42,6 +42,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # First, so that its templates (admin/base_site.html: the registry's stylesheet and the
+    # language switch) override the admin's and the other apps'.
+    "registry",
     "registry.apps.RegistryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -58,7 +61,6 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
-    "registry",
 ]
 
 MIDDLEWARE = [

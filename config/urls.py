@@ -10,6 +10,8 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    # set_language: the admin header's language switch (Vietnamese by default, English on request)
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("registry.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

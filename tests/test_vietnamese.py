@@ -76,7 +76,8 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifrx]|%[sdifr]|\{[^{}
 
 
 class VisibleText(HTMLParser):
-    """Text nodes (not scripts or styles) and the attributes a reader sees or hears."""
+    """Text nodes (not scripts or styles) and the attributes a reader sees or hears; text marked
+    as another language (``lang="en"``: the switch naming English in English) is meant so."""
 
     SHOWN_ATTRIBUTES = {"title", "placeholder", "aria-label"}
 
@@ -84,11 +85,15 @@ class VisibleText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.texts: list[str] = []
         self._hidden = 0
+        self._foreign: list[str] = []  # open elements whose lang is not Vietnamese
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style", "template"):
             self._hidden += 1
         attributes = dict(attrs)
+        if tag != "html" and not (attributes.get("lang") or "vi").startswith("vi"):
+            self._foreign.append(tag)
+            return
         for name, value in attrs:
             if value and name in self.SHOWN_ATTRIBUTES:
                 self.texts.append(value)
@@ -98,9 +103,11 @@ class VisibleText(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("script", "style", "template"):
             self._hidden -= 1
+        if self._foreign and self._foreign[-1] == tag:
+            self._foreign.pop()
 
     def handle_data(self, data):
-        if not self._hidden:
+        if not self._hidden and not self._foreign:
             self.texts.append(data)
 
 

@@ -4,10 +4,12 @@ calls ``registry.rules.status_changes.change_status`` for every selected code, a
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib.admin import helpers, widgets
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.template.response import TemplateResponse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import ChangeSource, CodeStatus, Market
@@ -15,6 +17,12 @@ from registry.rules import dates, status_changes
 
 
 class StatusChangeForm(forms.Form):
+    """Which markets, from when, why and on whose word. The source has no default: a
+    pre-selected first choice ("registration") would be recorded on every suspension or
+    revocation whose form nobody changed."""
+
+    required_css_class = "required"
+
     markets = forms.ModelMultipleChoiceField(
         label=_("markets"),
         queryset=Market.objects.all(),
@@ -25,15 +33,33 @@ class StatusChangeForm(forms.Form):
     effective_on = forms.DateField(
         label=_("effective date"),
         initial=dates.today,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=widgets.AdminDateWidget,
     )
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
-    source = forms.ChoiceField(label=_("source"), choices=ChangeSource.choices)
+    reason = forms.CharField(
+        label=_("reason"), widget=widgets.AdminTextareaWidget(attrs={"rows": 3})
+    )
+    source = forms.ChoiceField(
+        label=_("source"),
+        choices=BLANK_CHOICE_DASH + ChangeSource.choices,
+        error_messages={"required": _("Choose where this change comes from.")},
+    )
     reference = forms.CharField(
         label=_("reference number"),
         required=False,
+        widget=widgets.AdminTextInputWidget,
         help_text=_("Number of the importing-country notice or inspection record."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # as the admin's own forms show them
+            field.label = capfirst(field.label)
+
+    def as_admin_form(self) -> helpers.AdminForm:
+        """The form in the admin's own layout (aligned rows, errors beside each field)."""
+        return helpers.AdminForm(
+            self, [(None, {"fields": list(self.fields)})], prepopulated_fields={}
+        )
 
 
 def _status_action(to_status: str, description, requires_market: bool = False):
@@ -74,6 +100,8 @@ def _status_action(to_status: str, description, requires_market: bool = False):
                 **modeladmin.admin_site.each_context(request),
                 "title": description,
                 "form": form,
+                "adminform": form.as_admin_form(),
+                "media": modeladmin.media + form.media,
                 "queryset": queryset,
                 "opts": modeladmin.model._meta,
                 "action": request.POST.get("action"),
