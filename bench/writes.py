@@ -234,8 +234,8 @@ def import_csv(rows: int, prefix: str) -> str:
 def run_import(rows: int, prefix: str, transactions: str) -> dict:
     """Import ``rows`` new area codes as the worker applies a confirmed import
     (``registry.import_jobs.apply``): the batched engine, at the worker's lower CPU priority
-    (``IMPORT_WORKER_NICE``), all rows in one transaction (``transactions="one"``); or, for
-    the control run, each batch in its own transaction."""
+    (``IMPORT_WORKER_NICE``) and pace (``IMPORT_WORKER_SHARE``), all rows in one transaction
+    (``transactions="one"``); or, for the control run, each batch in its own transaction."""
     import django
 
     django.setup()
@@ -243,7 +243,7 @@ def run_import(rows: int, prefix: str, transactions: str) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from registry.import_engine import Engine, Summary
+    from registry.import_engine import Engine, Pacer, Summary
     from registry.imports import CSV, RESOURCES, read_rows
     from registry.models import AreaCode
 
@@ -256,7 +256,8 @@ def run_import(rows: int, prefix: str, transactions: str) -> dict:
             print("writing", flush=True)
 
     user = get_user_model().objects.get(username="bench-writer")
-    engine = Engine(RESOURCES[AreaCode](), user, progress)
+    pacer = Pacer()  # as in the worker: it gives way while the status changes run
+    engine = Engine(RESOURCES[AreaCode](), user, progress, pacer)
     header, lines = read_rows(import_csv(rows, prefix), CSV())
     started = time.perf_counter()
     cpu = time.process_time()
@@ -271,10 +272,12 @@ def run_import(rows: int, prefix: str, transactions: str) -> dict:
                 engine.summarise(batch, summary)
                 engine.write(batch, summary)
             progress(summary.rows, 0)
+            pacer()
     return {
         "rows": rows,
         "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu,
+        "paused_seconds": pacer.paused,
         "totals": summary.counts,
         "errors": [p["message"] for p in summary.problems[:5]],
     }

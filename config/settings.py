@@ -298,6 +298,11 @@ IMPORT_IN_REQUEST_MAX_ROWS = int(os.environ.get("IMPORT_IN_REQUEST_MAX_ROWS", "1
 # The worker runs at this lower CPU priority (os.nice), so that imports yield the CPU to the
 # web server's requests.
 IMPORT_WORKER_NICE = int(os.environ.get("IMPORT_WORKER_NICE", "10"))
+# Niceness reaches only the worker's own process, not the database backend that does most of an
+# import's writing: so while other sessions run statements, a background import also pauses
+# between batches to work at most this share of the time (registry.import_engine.Pacer; 1: never
+# pause). With the web idle it runs at full speed.
+IMPORT_WORKER_SHARE = float(os.environ.get("IMPORT_WORKER_SHARE", "0.5"))
 # A job whose worker has sent no heartbeat for IMPORT_STALLED_AFTER_SECONDS (the worker was
 # killed) is started again, from the beginning (an application is one transaction: nothing of
 # the killed attempt remains), at most IMPORT_MAX_ATTEMPTS times in all; then it is failed.

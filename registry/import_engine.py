@@ -110,11 +110,18 @@ Progress = Callable[[int, int], None]  # (rows done, rows with errors so far)
 class Engine:
     """One import of one file into one resource, by one user."""
 
-    def __init__(self, resource, user, progress: Progress | None = None):
+    def __init__(
+        self,
+        resource,
+        user,
+        progress: Progress | None = None,
+        pace: Callable[[], None] | None = None,
+    ):
         self.resource = resource
         self.user = user
         self.model = resource._meta.model
         self.progress = progress or (lambda done, errors: None)
+        self.pace = pace or (lambda: None)  # between batches: a background job's ``Pacer``
         self.fields = [f for f in resource.get_import_fields() if f.attribute]
         self.id_fields = [resource.fields[name] for name in resource._meta.import_id_fields]
         self.headers: dict[str, str] = {}
@@ -159,6 +166,7 @@ class Engine:
             self.validate(batch)
             self.summarise(batch, summary)
             self.progress(summary.rows, summary.counts[ERROR])
+            self.pace()
         return summary
 
     def apply(self, header, rows) -> Summary:
@@ -174,6 +182,7 @@ class Engine:
                     if not summary.has_errors:
                         self.write(batch, summary)
                     self.progress(summary.rows, summary.counts[ERROR])
+                    self.pace()
                 if summary.has_errors:
                     raise ImportRefused(summary)
         except IntegrityError as error:  # a constraint only the database checks
@@ -423,3 +432,44 @@ class Throttled:
         if now - self.last >= self.seconds:
             self.last = now
             self.report(done, errors)
+
+
+class Pacer:
+    """Between the batches of a background import: while other sessions are running statements
+    in the registry's database (the web's requests), pause so that the import works at most
+    ``share`` of the time; while none are, go on at full speed.
+
+    On a small server the import's process and its database backend compete for the same cores
+    as the requests (the worker's lower niceness reaches only its own process, not the database
+    backend that does most of the writing). A background job is not waited for by anyone at a
+    screen, so it gives way; an import in the request does not pace itself."""
+
+    BUSY_SQL = (
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+        " AND state = 'active' AND backend_type = 'client backend'"
+        " AND pid <> pg_backend_pid() AND query NOT ILIKE '%%pg_stat_activity%%')"
+    )
+
+    def __init__(self, share: float | None = None, using: str = "default"):
+        self.share = settings.IMPORT_WORKER_SHARE if share is None else share
+        self.using = using
+        self.last = time.perf_counter()
+        self.paused = 0.0
+
+    def others_busy(self) -> bool:
+        from django.db import connections
+
+        connection = connections[self.using]
+        if connection.vendor != "postgresql":
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(self.BUSY_SQL)
+            return cursor.fetchone()[0]
+
+    def __call__(self) -> None:
+        worked = time.perf_counter() - self.last
+        if 0 < self.share < 1 and self.others_busy():
+            pause = worked * (1 - self.share) / self.share
+            time.sleep(pause)
+            self.paused += pause
+        self.last = time.perf_counter()

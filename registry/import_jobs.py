@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import imports
-from registry.import_engine import Engine, ImportRefused, Throttled
+from registry.import_engine import Engine, ImportRefused, Pacer, Throttled
 from registry.models import ImportJob, ImportState
 from registry.tables import TABLES
 
@@ -156,6 +156,12 @@ def fail(job: ImportJob, message: str, summary: dict | None = None) -> None:
     storage_for(job).remove()
 
 
+def pace_for(job: ImportJob) -> Pacer | None:
+    """A job in the worker gives way to the web's requests (``Pacer``); one in the request
+    runs at full speed, since someone is waiting for it."""
+    return Pacer() if job.in_background else None
+
+
 def preview(job_id: int) -> None:
     """Validate and compare every row of the job's file; keep the counts, errors and changed
     rows on the job. A file with errors cannot be confirmed: it is deleted at once."""
@@ -169,7 +175,7 @@ def preview(job_id: int) -> None:
         data = storage_for(job).read()
         header, rows = imports.read_rows(data, input_format(job))
         del data
-        summary = Engine(resource_for(job), job.user, progress).preview(header, rows)
+        summary = Engine(resource_for(job), job.user, progress, pace_for(job)).preview(header, rows)
     except imports.UploadExpired:
         return fail(job, expired_message())
     except imports.ImportLimitError as error:
@@ -205,7 +211,9 @@ def apply(job_id: int) -> None:
         header, rows = imports.read_rows(data, input_format(job))
         del data
         with transaction.atomic():
-            summary = Engine(resource_for(job), job.user, progress).apply(header, rows)
+            summary = Engine(resource_for(job), job.user, progress, pace_for(job)).apply(
+                header, rows
+            )
             job.state, job.summary = ImportState.DONE, summary.as_json()
             job.rows_total = job.rows_done = summary.rows
             job.errors_count, job.finished_at = 0, timezone.now()

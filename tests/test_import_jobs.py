@@ -284,3 +284,63 @@ def test_a_worker_killed_mid_apply_leaves_nothing_and_the_next_finishes(
     assert "(lần 2 trên 3)" in job.message, "written in the office's language (vi)"
     assert imported().count() == rows
     assert AreaCode.history.filter(code__regex=FILE_CODES).count() == rows, "once each"
+
+
+# --- Pacing: a background import gives way to the web's requests -------------------------------
+
+
+def busy_session(seconds: float):
+    """Another real connection running a statement (as a web request would) for ``seconds``."""
+    import threading
+
+    import psycopg
+
+    settings_db = connection.settings_dict
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=settings_db["NAME"],
+        user=settings_db["USER"],
+        host=settings_db["HOST"] or "127.0.0.1",
+        port=settings_db["PORT"] or 5432,
+        password=settings_db["PASSWORD"] or None,
+    )
+    started = threading.Event()
+
+    def run():
+        with psycopg.connect(conninfo, autocommit=True) as other:
+            started.set()
+            other.execute("SELECT pg_sleep(%s)", [seconds])
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    started.wait(10)
+    time.sleep(0.3)  # its statement is running
+    return thread
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_background_import_pauses_only_while_others_are_working():
+    from registry.import_engine import Pacer
+
+    pacer = Pacer(share=0.5)
+    pacer.last = time.perf_counter() - 0.2  # a batch that took 0.2 s
+    started = time.perf_counter()
+    pacer()
+    assert pacer.paused == 0 and time.perf_counter() - started < 0.15, "nobody else: full speed"
+
+    other = busy_session(3)
+    try:
+        pacer.last = time.perf_counter() - 0.2
+        started = time.perf_counter()
+        pacer()
+        assert pacer.paused == pytest.approx(0.2, abs=0.05), "works at most half the time"
+        assert time.perf_counter() - started >= 0.19
+    finally:
+        other.join()
+
+
+def test_jobs_in_the_worker_pace_themselves_and_those_in_the_request_do_not(world):
+    from registry.import_engine import Pacer
+
+    assert isinstance(import_jobs.pace_for(ImportJob(in_background=True)), Pacer)
+    assert import_jobs.pace_for(ImportJob(in_background=False)) is None
