@@ -4,7 +4,7 @@ its one-click confirmation, and ``supervision_report``."""
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -496,6 +496,14 @@ def test_supervision_report_xlsx_holds_the_same_rows(report_world, tmp_path):
         ("5500000008", "=HTX Ác", "VN-SLOR-0002"),
         ("5500000009", "HTX Xoài Mường Lầm", "VN-SLOR-0001"),
     ]
+    # The downloads' writer (registry.xlsx_exports.write_sheet): a bold, frozen header, text
+    # cells formatted as text, dates as dates.
+    book = load_workbook(out)
+    sheet = book.active
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.bold
+    assert sheet["A2"].number_format == "@"
+    assert isinstance(sheet["H2"].value, datetime)
 
 
 def test_supervision_report_refuses_an_unknown_province(report_world):
