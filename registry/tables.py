@@ -20,6 +20,8 @@ from registry.models import (
     Cooperative,
     CooperativeStatus,
     Inspection,
+    InspectionKind,
+    InspectionResult,
     Market,
     PackingHouse,
     VietGAPCertificate,
@@ -182,14 +184,16 @@ INSPECTIONS = Table(
         Column("packing_house", _("packing house"), "packing_house__code"),
         Column("inspected_on", _("inspection date"), "inspected_on"),
         Column("inspecting_body", _("inspecting body"), "inspecting_body"),
-        Column("kind", _("kind"), "kind"),
-        Column("result", _("result"), "result"),
+        Column("kind", _("kind"), "kind", choices=InspectionKind),
+        Column("result", _("result"), "result", choices=InspectionResult),
         Column(
             "corrective_action_deadline",
             _("corrective-action deadline"),
             "corrective_action_deadline",
         ),
         Column("record_number", _("inspection record number"), "record_number"),
+        #: the markets' codes, "CN; AU" (empty: every market of the code)
+        Column("markets", _("markets concerned")),
         Column("updated_at", _("updated at"), "updated_at"),
     ],
 )
