@@ -47,6 +47,9 @@ class Table:
     per_market: bool = False
     #: extra values_list() paths needed by computed columns
     extra_paths: list[str] = field(default_factory=list)
+    #: columns an import reads (and writes) that the download leaves out: private ones, such
+    #: as an inspection's inspectors and findings, since the API's download is public
+    import_columns: list[Column] = field(default_factory=list)
 
     def writable_fields(self) -> list[str]:
         """The columns a spreadsheet or an API client writes: the model's editable fields, in
@@ -56,7 +59,9 @@ class Table:
         editable = {
             f.name for f in self.model._meta.concrete_fields if f.editable and not f.primary_key
         }
-        return [column.key for column in self.columns if column.key in editable]
+        return [
+            column.key for column in self.columns + self.import_columns if column.key in editable
+        ]
 
     def market_columns(self, markets: list[Market]) -> list[Column]:
         if not self.per_market:
@@ -195,6 +200,10 @@ INSPECTIONS = Table(
         #: the markets' codes, "CN; AU" (empty: every market of the code)
         Column("markets", _("markets concerned")),
         Column("updated_at", _("updated at"), "updated_at"),
+    ],
+    import_columns=[
+        Column("inspectors", _("inspectors"), "inspectors"),
+        Column("findings", _("findings"), "findings"),
     ],
 )
 
