@@ -96,6 +96,7 @@ SQLITE_QUERY_COUNTS = {
     "api packing-houses csv": 3,
     "api cooperatives list": 3,
     "api cooperatives csv": 2,
+    "api inspections csv": 2,
     "api vietgap-certificates list": 2,
     "api markets list": 2,
     "api crops list": 2,
