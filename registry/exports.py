@@ -232,6 +232,22 @@ def copy_queryset(
                 .values("marks")
             )
             expressions[name] = escaped(Subquery(marks))
+        elif column.key in MANY_TO_MANY_CODES:
+            codes = (
+                _through(table.model, column.key)
+                .objects.filter(**{_owner(table.model, column.key): OuterRef("pk")})
+                .order_by()
+                .values(_owner(table.model, column.key))
+                .annotate(
+                    codes=StringAgg(
+                        f"{_target(table.model, column.key)}__code",
+                        "; ",
+                        order_by=f"{_target(table.model, column.key)}__code",
+                    )
+                )
+                .values("codes")
+            )
+            expressions[name] = escaped(Subquery(codes))
         else:
             raise ValueError(f"No SQL for column {column.key}")
     if table.per_market:
@@ -330,6 +346,24 @@ def value_chunks(
         yield values
 
 
+#: Computed columns named after a many-to-many field: the related records' codes, "CN; AU".
+MANY_TO_MANY_CODES = {"markets"}
+
+
+def _through(model, name: str):
+    return model._meta.get_field(name).remote_field.through
+
+
+def _owner(model, name: str) -> str:
+    """The through model's foreign key to ``model`` (``inspection``)."""
+    return model._meta.get_field(name).m2m_field_name()
+
+
+def _target(model, name: str) -> str:
+    """The through model's foreign key to the related model (``market``)."""
+    return model._meta.get_field(name).m2m_reverse_field_name()
+
+
 def _computed(table: Table, chunk: list[tuple], position: dict, markets) -> dict[int, dict]:
     """Values that are not plain columns, for one chunk of rows, in at most one query."""
     computed: dict[int, dict] = defaultdict(dict)
@@ -347,6 +381,17 @@ def _computed(table: Table, chunk: list[tuple], position: dict, markets) -> dict
         ).values_list("cooperative_id", "mark"):
             marks = computed[cooperative_id].get("trademarks")
             computed[cooperative_id]["trademarks"] = f"{marks}; {mark}" if marks else mark
+    for key in keys & MANY_TO_MANY_CODES:
+        owner, target = _owner(table.model, key), _target(table.model, key)
+        related = (
+            _through(table.model, key)
+            .objects.filter(**{f"{owner}__in": pks})
+            .order_by(f"{target}__code")
+            .values_list(owner, f"{target}__code")
+        )
+        for pk, code in related:
+            codes = computed[pk].get(key)
+            computed[pk][key] = f"{codes}; {code}" if codes else code
     validity_key = "validity" if "validity" in keys else "certificate_validity"
     if validity_key in keys:
         prefix = "" if validity_key == "validity" else "certificate__"

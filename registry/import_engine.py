@@ -94,6 +94,7 @@ class Row:
     errors: dict = field(default_factory=dict)  # column key -> [messages]
     changed: list = field(default_factory=list)  # changed field names
     statuses: list = field(default_factory=list)  # [(market, from, to)]
+    related: list = field(default_factory=list)  # [(column key, before, after)]: many-to-many
 
     @property
     def kind(self) -> str:
@@ -101,7 +102,7 @@ class Row:
             return ERROR
         if self.original is None:
             return NEW
-        return UPDATE if self.changed or self.statuses else SKIP
+        return UPDATE if self.changed or self.statuses or self.related else SKIP
 
 
 Progress = Callable[[int, int], None]  # (rows done, rows with errors so far)
@@ -218,6 +219,8 @@ class Engine:
             self.resource.prepare_statuses([r.instance for r in batch if r.original is not None])
             for row in batch:
                 self.validate_statuses(row)
+        if hasattr(self.resource, "validate_related"):  # many-to-many columns, a batch at once
+            self.resource.validate_related(batch)
 
     def natural_key(self, row: Row):
         values = []
@@ -351,6 +354,8 @@ class Engine:
         for market, before, after in row.statuses:
             key = f"status_{market.code}"
             cells.append((self.headers.get(key, key), names.get(before, ""), names[after]))
+        for key, before, after in row.related:
+            cells.append((self.headers.get(key, key), before, after))
         return {
             "row": row.number,
             "type": row.kind,
@@ -391,6 +396,8 @@ class Engine:
                 default_change_reason=IMPORT_REASON,
             )
         self.write_statuses(batch)
+        if hasattr(self.resource, "write_related"):
+            self.resource.write_related(batch, self.user)
 
     def write_statuses(self, batch: list[Row]) -> None:
         from registry.imports import IMPORT_REASON

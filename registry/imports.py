@@ -32,12 +32,14 @@ from pathlib import Path
 
 import tablib
 from django.conf import settings
-from django.utils import translation
+from django.db.models import Max
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.tmp_storages import BaseStorage
+from simple_history.models import HistoricalRecords
 
 from registry import exports, keys
 from registry.choice_widget import ChoicesWidget
@@ -51,12 +53,22 @@ from registry.models import (
     Cooperative,
     CooperativeStatus,
     Crop,
+    Inspection,
+    InspectionKind,
+    InspectionResult,
     Market,
     PackingHouse,
     VietGAPCertificate,
 )
 from registry.rules import dates, queries, status_changes
-from registry.tables import AREA_CODES, CERTIFICATES, COOPERATIVES, PACKING_HOUSES, Table
+from registry.tables import (
+    AREA_CODES,
+    CERTIFICATES,
+    COOPERATIVES,
+    INSPECTIONS,
+    PACKING_HOUSES,
+    Table,
+)
 from registry.text import fold
 
 IMPORT_REASON = "Spreadsheet import"
@@ -637,7 +649,11 @@ class RegistryResource(resources.ModelResource):
 
     def header_labels(self) -> dict[str, set[str]]:
         if not hasattr(self, "_header_labels"):
-            columns = self.table.columns + self.table.market_columns(self.markets())
+            columns = (
+                self.table.columns
+                + self.table.import_columns
+                + self.table.market_columns(self.markets())
+            )
             self._header_labels = {}
             for column in columns:
                 labels = set()
@@ -758,7 +774,166 @@ class PackingHouseResource(CodeStatusResource):
         fields = tuple(PACKING_HOUSES.writable_fields())
 
 
+class InspectionIdWidget(widgets.Widget):
+    """An inspection's id as the download writes it (``12``), or its reference (``INS-12``).
+    Anything else is left for ``InspectionResource.validate_related`` to name as unknown."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else str(value).strip().upper().removeprefix("INS-")
+        return int(text) if text.isdigit() else None
+
+
+class CodeWidget(NaturalKeyWidget):
+    """A growing-area code or a packing house by its code, the batch's codes in one query."""
+
+    def __init__(self, model, noun):
+        super().__init__(model, "code")
+        self.noun = noun
+        self.by_code = {}
+
+    def load(self, values):
+        wanted = {keys.normalise_code(v) for v in values} - set(self.by_code)
+        if len(self.by_code) > 10 * settings.IMPORT_BATCH_SIZE:
+            self.by_code = {}
+        if wanted:
+            self.by_code |= dict.fromkeys(wanted)
+            for record in self.model.objects.filter(code__in=wanted):
+                self.by_code[record.code] = record
+
+    def find(self, value, row):
+        code = keys.normalise_code(value)
+        if code not in self.by_code:
+            self.load({value})
+        found = self.by_code.get(code)
+        return [found] if found else []
+
+
+def market_codes(cell: str) -> list[str]:
+    """ "CN; AU", "cn,au" or "CN AU" → ["CN", "AU"]."""
+    return [code for code in re.split(r"[\s,;]+", cell.upper()) if code]
+
+
+class InspectionResource(RegistryResource):
+    """Inspections, matched by id: a row with an id (``12`` or ``INS-12``, as downloaded)
+    updates that inspection, a row without one is a new inspection, an unknown id is an error.
+    An inspection has no natural key (record numbers are optional, differ between offices and
+    may be corrected). ``markets`` ("CN; AU", empty: every market) is a many-to-many column,
+    compared and written a batch at a time (``validate_related``, ``write_related``). Samples
+    and attachments are not imported. Saving a non-compliant inspection proposes a
+    suspension and suspends nothing, as in the admin (``registry.rules.inspections``)."""
+
+    table = INSPECTIONS
+    id = fields.Field(attribute="id", column_name="id", widget=InspectionIdWidget(), readonly=True)
+    code = field("code", CodeWidget(AreaCode, gettext_lazy("growing-area code")), "area_code")
+    packing_house = field("packing_house", CodeWidget(PackingHouse, gettext_lazy("packing house")))
+    kind = field("kind", ChoicesWidget(InspectionKind))
+    result = field("result", ChoicesWidget(InspectionResult))
+
+    class Meta:
+        model = Inspection
+        import_id_fields = ["id"]
+        fields = ("id", "code", *INSPECTIONS.writable_fields())
+
+    #: errors the model names by field, shown under the file's column
+    COLUMN_OF = {"area_code": "code"}
+
+    def validate_related(self, batch: list) -> None:
+        """Unknown ids; the markets column, parsed, checked and compared with the markets the
+        batch's inspections have now (one query)."""
+        through = Inspection.markets.through
+        markets = {market.code: market for market in self.markets()}
+        existing = [row.instance.pk for row in batch if row.original is not None]
+        current: dict[int, set[str]] = {pk: set() for pk in existing}
+        if existing:
+            for pk, code in through.objects.filter(inspection_id__in=existing).values_list(
+                "inspection_id", "market__code"
+            ):
+                current[pk].add(code)
+        self._markets_after = {}
+        for row in batch:
+            for name, key in self.COLUMN_OF.items():
+                if name in row.errors:
+                    row.errors.setdefault(key, []).extend(row.errors.pop(name))
+            if str(row.cells.get("id") or "").strip() and row.original is None:
+                row.errors.setdefault("id", []).append(
+                    _("Unknown inspection: %(value)s") % {"value": row.cells["id"]}
+                )
+            before = current.get(row.instance.pk, set()) if row.original is not None else set()
+            after = before
+            if "markets" in row.cells:
+                wanted = market_codes(str(row.cells["markets"] or ""))
+                unknown = [code for code in wanted if code not in markets]
+                if unknown:
+                    row.errors.setdefault("markets", []).append(
+                        _("Unknown market: %(codes)s") % {"codes": ", ".join(unknown)}
+                    )
+                    continue
+                after = set(wanted)
+                if after != before:
+                    row.related.append(
+                        ("markets", "; ".join(sorted(before)), "; ".join(sorted(after)))
+                    )
+            self._markets_after[row.number] = {markets[code].pk for code in after}
+
+    def write_related(self, batch: list, user) -> None:
+        """Write the changed markets (the link rows of the batch's changed inspections: one
+        delete, one insert), record a history entry for inspections whose only change is their
+        markets, and give every history entry this import recorded its markets (the snapshot
+        django-simple-history keeps of a many-to-many field; its bulk writes leave it out)."""
+        through = Inspection.markets.through
+        relinked = [row for row in batch if row.related]
+        if existing := [row.instance.pk for row in relinked if row.original is not None]:
+            through.objects.filter(inspection_id__in=existing).delete()
+        links = [
+            through(inspection_id=row.instance.pk, market_id=market_id)
+            for row in relinked
+            for market_id in sorted(self._markets_after[row.number])
+        ]
+        if links:
+            through.objects.bulk_create(links)
+        only_markets = [
+            row.instance for row in relinked if row.kind == "update" and not row.changed
+        ]
+        if only_markets:
+            now = timezone.now()
+            Inspection.objects.filter(pk__in=[i.pk for i in only_markets]).update(updated_at=now)
+            for instance in only_markets:
+                instance.updated_at = now
+            Inspection.history.bulk_history_create(
+                only_markets,
+                update=True,
+                default_user=user,
+                default_change_reason=IMPORT_REASON,
+            )
+        recorded = [  # every row the import wrote has a new history entry
+            row.instance.pk
+            for row in batch
+            if row.kind in ("new", "update") and self._markets_after.get(row.number)
+        ]
+        if recorded:
+            self.snapshot_markets(recorded)
+
+    @staticmethod
+    def snapshot_markets(pks: list[int]) -> None:
+        history = Inspection.history.model
+        snapshot = HistoricalRecords.m2m_models[Inspection._meta.get_field("markets")]
+        latest = dict(
+            history.objects.filter(id__in=pks)
+            .order_by()
+            .values("id")
+            .annotate(latest=Max("history_id"))
+            .values_list("id", "latest")
+        )
+        snapshot.objects.bulk_create(
+            snapshot(id=link_id, inspection_id=pk, market_id=market_id, history_id=latest[pk])
+            for link_id, pk, market_id in Inspection.markets.through.objects.filter(
+                inspection_id__in=pks
+            ).values_list("id", "inspection_id", "market_id")
+        )
+
+
 RESOURCES = {
+    Inspection: InspectionResource,
     Cooperative: CooperativeResource,
     VietGAPCertificate: CertificateResource,
     AreaCode: AreaCodeResource,
@@ -803,6 +978,19 @@ SAMPLES = {
         "issued_on": "2026-02-01",
         "status_AU": "active",
     },
+    Inspection: {
+        "id": "",
+        "code": "VN-SLOR-0001",
+        "inspected_on": "2026-01-15",
+        "inspecting_body": "Chi cục Trồng trọt và Bảo vệ thực vật Sơn La",
+        "inspectors": "Lò Văn Mẫu; Cầm Thị Mẫu",
+        "kind": "periodic",
+        "result": "findings_to_correct",
+        "findings": "Nhật ký sử dụng thuốc bảo vệ thực vật chưa ghi đủ (ví dụ, không có thật)",
+        "corrective_action_deadline": "2026-02-15",
+        "record_number": "BB-MAU-0999",
+        "markets": "CN",
+    },
     PackingHouse: {
         "code": "VN-SLPH-0999",
         "name": "Cơ sở đóng gói Mẫu",
@@ -819,7 +1007,9 @@ def sample_csv(model, language: str) -> str:
     resource = RESOURCES[model]()
     table = resource.table
     importable = set(resource._meta.fields)
-    columns = [c for c in table.columns if c.key in importable]
+    columns = [c for c in table.columns + table.import_columns if c.key in importable]
+    if model is Inspection:
+        columns.append(next(c for c in table.columns if c.key == "markets"))
     if table.per_market:
         columns += [
             c
@@ -849,6 +1039,16 @@ def sample_row(model) -> dict:
                 "commune": cooperative.commune_id,
                 "number": f"{body.code}-MAU-0999",
             }
+    elif model is Inspection:
+        code = AreaCode.objects.order_by("pk").first()
+        market = Market.objects.filter(code="CN").first() or Market.objects.order_by("pk").first()
+        inspected_on = dates.add_months(dates.today(), -1)
+        row |= {
+            "code": code.code if code else row["code"],
+            "markets": market.code if market else "",
+            "inspected_on": inspected_on.isoformat(),
+            "corrective_action_deadline": dates.add_months(inspected_on, 2).isoformat(),
+        }
     elif model is AreaCode:
         certificate = (
             VietGAPCertificate.objects.filter(

@@ -20,6 +20,8 @@ from registry.models import (
     Cooperative,
     CooperativeStatus,
     Inspection,
+    InspectionKind,
+    InspectionResult,
     Market,
     PackingHouse,
     VietGAPCertificate,
@@ -45,6 +47,9 @@ class Table:
     per_market: bool = False
     #: extra values_list() paths needed by computed columns
     extra_paths: list[str] = field(default_factory=list)
+    #: columns an import reads (and writes) that the download leaves out: private ones, such
+    #: as an inspection's inspectors and findings, since the API's download is public
+    import_columns: list[Column] = field(default_factory=list)
 
     def writable_fields(self) -> list[str]:
         """The columns a spreadsheet or an API client writes: the model's editable fields, in
@@ -54,7 +59,9 @@ class Table:
         editable = {
             f.name for f in self.model._meta.concrete_fields if f.editable and not f.primary_key
         }
-        return [column.key for column in self.columns if column.key in editable]
+        return [
+            column.key for column in self.columns + self.import_columns if column.key in editable
+        ]
 
     def market_columns(self, markets: list[Market]) -> list[Column]:
         if not self.per_market:
@@ -182,15 +189,21 @@ INSPECTIONS = Table(
         Column("packing_house", _("packing house"), "packing_house__code"),
         Column("inspected_on", _("inspection date"), "inspected_on"),
         Column("inspecting_body", _("inspecting body"), "inspecting_body"),
-        Column("kind", _("kind"), "kind"),
-        Column("result", _("result"), "result"),
+        Column("kind", _("kind"), "kind", choices=InspectionKind),
+        Column("result", _("result"), "result", choices=InspectionResult),
         Column(
             "corrective_action_deadline",
             _("corrective-action deadline"),
             "corrective_action_deadline",
         ),
         Column("record_number", _("inspection record number"), "record_number"),
+        #: the markets' codes, "CN; AU" (empty: every market of the code)
+        Column("markets", _("markets concerned")),
         Column("updated_at", _("updated at"), "updated_at"),
+    ],
+    import_columns=[
+        Column("inspectors", _("inspectors"), "inspectors"),
+        Column("findings", _("findings"), "findings"),
     ],
 )
 

@@ -17,6 +17,7 @@ number of rows (``bench/`` measures it).
 """
 
 import tempfile
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import BinaryIO
@@ -81,28 +82,39 @@ def typed_cell(sheet, value):
     return text_cell(sheet, str(value))
 
 
+def write_sheet(out: BinaryIO | str, title: str, header: list[str], rows: Iterable[list]) -> int:
+    """Write a workbook of one sheet to ``out`` (a path or a binary file): the header bold and
+    frozen, then each row as typed cells, in write-only mode. Every XLSX the registry writes
+    (downloads, ``manage.py supervision_report``) is written here; answer the rows written."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.freeze_panes = "A2"
+    for index, label in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(label) + 2)
+    sheet.append([text_cell(sheet, label, bold=True) for label in header])
+    count = 0
+    for values in rows:
+        sheet.append([typed_cell(sheet, value) for value in values])
+        count += 1
+    workbook.save(out)
+    return count
+
+
 def write_workbook(
     table: Table, queryset: QuerySet, out: BinaryIO | str, language: str | None = None
 ) -> int:
     """Write the download of ``queryset`` as a workbook to ``out`` (a path or a binary file);
     answer the number of rows written."""
     markets = list(Market.objects.all()) if table.per_market else []
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=table.resource[:31])
-    sheet.freeze_panes = "A2"
     with translation.override(language or translation.get_language()):
         header = exports.headers(table, markets)
         labels = table.value_labels(markets)
-    for index, label in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(label) + 2)
-    sheet.append([text_cell(sheet, label, bold=True) for label in header])
-    count = 0
-    for rows in exports.value_chunks(table, queryset, markets, labels):
-        for values in rows:
-            sheet.append([typed_cell(sheet, value) for value in values])
-        count += len(rows)
-    workbook.save(out)
-    return count
+    rows = (
+        values
+        for chunk in exports.value_chunks(table, queryset, markets, labels)
+        for values in chunk
+    )
+    return write_sheet(out, table.resource, header, rows)
 
 
 def xlsx_response(table: Table, queryset: QuerySet, name: str, language=None) -> FileResponse:

@@ -96,6 +96,7 @@ SQLITE_QUERY_COUNTS = {
     "api packing-houses csv": 3,
     "api cooperatives list": 3,
     "api cooperatives csv": 2,
+    "api inspections csv": 2,
     "api vietgap-certificates list": 2,
     "api markets list": 2,
     "api crops list": 2,
@@ -122,8 +123,12 @@ SQLITE_QUERY_COUNTS = {
 #: and status changes recorded a batch at a time, so no count grows with N within a batch.
 #: The upload counts the job's creation and the preview; the confirmation the job's claim, the
 #: validation again, the bulk writes (rows, history, status changes) and the job's outcome.
+#: Inspections: N new rows, each for two markets (their link rows and the history's snapshot of
+#: them written a batch at a time too).
 IMPORT_QUERY_COUNTS = {
     "import area codes preview": (14, 0),
     "import area codes confirm": (30, 0),
+    "import inspections preview": (12, 0),
+    "import inspections confirm": (25, 0),
 }
 SQLITE_IMPORT_QUERY_COUNTS = {}

@@ -4,7 +4,7 @@ its one-click confirmation, and ``supervision_report``."""
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -27,6 +27,7 @@ from registry.models import (
     Inspection,
     InspectionAttachment,
     InspectionSample,
+    Market,
 )
 from registry.rules import dates
 from registry.rules import inspections as rules
@@ -214,14 +215,20 @@ def test_the_public_reads_date_kind_and_result_not_findings_or_samples(listed, s
 
 
 def test_the_csv_download_holds_only_public_columns(listed):
-    response = APIClient().get(f"{API}/inspections/", {"format": "csv", "code": "VN-SLOR-0001"})
+    listed["bad"].markets.set(Market.objects.filter(code__in=["US", "CN"]))
+    response = APIClient().get(
+        f"{API}/inspections/", {"format": "csv", "code": "VN-SLOR-0001", "lang": "en"}
+    )
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert len(rows) == 3
     assert "Dư lượng vượt mức" not in body and "Lò Văn Thử" not in body
-    assert rows[1][1] == "VN-SLOR-0001" and rows[1][6] == "non_compliant"
+    assert rows[1][1] == "VN-SLOR-0001" and rows[1][6] == "non-compliant"
+    # the markets concerned, computed from the many-to-many field (empty: every market)
+    assert rows[0][9] == "markets concerned"
+    assert [row[9] for row in rows[1:]] == ["CN; US", ""]
 
 
 def test_writes_need_the_role_that_edits_codes(world, data_entry, staff):
@@ -496,6 +503,14 @@ def test_supervision_report_xlsx_holds_the_same_rows(report_world, tmp_path):
         ("5500000008", "=HTX Ác", "VN-SLOR-0002"),
         ("5500000009", "HTX Xoài Mường Lầm", "VN-SLOR-0001"),
     ]
+    # The downloads' writer (registry.xlsx_exports.write_sheet): a bold, frozen header, text
+    # cells formatted as text, dates as dates.
+    book = load_workbook(out)
+    sheet = book.active
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.bold
+    assert sheet["A2"].number_format == "@"
+    assert isinstance(sheet["H2"].value, datetime)
 
 
 def test_supervision_report_refuses_an_unknown_province(report_world):

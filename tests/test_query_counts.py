@@ -377,6 +377,50 @@ def import_counts(clients, n: int) -> tuple[int, int]:
     return len(preview_queries), len(confirm_queries)
 
 
+def inspection_rows(n: int) -> bytes:
+    """``n`` new inspections, of codes and packing houses by turns, each for two markets."""
+    lines = ["id,code,packing_house,inspected_on,inspecting_body,kind,result,markets"]
+    lines += [
+        f",{'VN-SLOR-0001' if i % 2 else ''},{'' if i % 2 else 'VN-SLPH-0001'},2026-01-10,"
+        f"Chi cục,periodic,non_compliant,AU; CN"
+        for i in range(n)
+    ]
+    return "\n".join(lines).encode()
+
+
+def inspection_import_counts(clients, n: int) -> tuple[int, int]:
+    """(queries of the upload and of the confirmation) of importing ``n`` new inspections,
+    each with its markets (link rows and the history's snapshot of them)."""
+    from registry.models import ImportJob
+
+    upload = io.BytesIO(inspection_rows(n))
+    upload.name = "rows.csv"
+    with one_example():
+        before = Inspection.objects.count()
+        clear_caches()
+        with CaptureQueriesContext(connection) as preview_queries:
+            preview = clients.admin.post(
+                reverse("admin:registry_inspection_import"),
+                {"resource": "0", "format": "0", "import_file": upload},
+            )
+        assert preview.status_code == 302
+        job = ImportJob.objects.latest("pk")
+        assert job.summary["counts"] == {"new": n, "update": 0, "skip": 0, "error": 0}, job.summary[
+            "problems"
+        ]
+        clear_caches()
+        with CaptureQueriesContext(connection) as confirm_queries:
+            done = clients.admin.post(
+                reverse("admin:registry_inspection_process_import"), {"job": job.pk}
+            )
+        assert done.status_code == 302
+        imported = Inspection.objects.order_by("-pk")[:n]
+        assert Inspection.objects.count() == before + n
+        assert all(i.markets.count() == 2 and i.history.count() == 1 for i in imported)
+        assert all(i.history.get().markets.count() == 2 for i in imported)
+    return len(preview_queries), len(confirm_queries)
+
+
 def test_import_query_counts_follow_the_per_row_formula(admin_user):
     build(3)
     clients = Clients(admin_user)
@@ -387,5 +431,10 @@ def test_import_query_counts_follow_the_per_row_formula(admin_user):
     for n in IMPORT_SIZES:
         preview, confirm = import_counts(clients, n)
         measured[n] = {"import area codes preview": preview, "import area codes confirm": confirm}
+        preview, confirm = inspection_import_counts(clients, n)
+        measured[n] |= {
+            "import inspections preview": preview,
+            "import inspections confirm": confirm,
+        }
         expected[n] = {name: base + per_row * n for name, (base, per_row) in formulas.items()}
     assert measured == expected, "queries of importing N rows, by N"

@@ -14,7 +14,15 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from registry import exports
-from registry.models import AreaCode, CodeStatus, Cooperative, PackingHouse, VietGAPCertificate
+from registry.models import (
+    AreaCode,
+    CodeStatus,
+    Cooperative,
+    Inspection,
+    Market,
+    PackingHouse,
+    VietGAPCertificate,
+)
 from registry.rules import dates
 from registry.tables import AREA_CODES
 from tests.api_world import build_world
@@ -188,11 +196,23 @@ def test_python_writer_reads_rows_from_an_iterator(world, monkeypatch):
     assert calls == [exports.CHUNK]
 
 
-@pytest.mark.parametrize(
-    "resource", ["area-codes", "packing-houses", "cooperatives", "vietgap-certificates"]
-)
+def test_every_table_is_compared_copy_against_python():
+    from registry.tables import TABLES
+
+    assert set(TABLES) == set(COMPARED_RESOURCES)
+
+
+COMPARED_RESOURCES = [
+    "area-codes",
+    "packing-houses",
+    "cooperatives",
+    "vietgap-certificates",
+    "inspections",
+]
+
+
+@pytest.mark.parametrize("resource", COMPARED_RESOURCES)
 def test_copy_and_python_writer_write_the_same_bytes(world, resource):
-    from registry.models import Market
     from registry.tables import TABLES
 
     if connection.vendor != "postgresql":
@@ -207,8 +227,24 @@ def test_copy_and_python_writer_write_the_same_bytes(world, resource):
 
     TrademarkRightFactory(cooperative=cooperative, mark="+Nhãn Sông Mã")
     TrademarkRightFactory(cooperative=cooperative, mark="Nhãn Sơn La")
-    AreaCodeFactory(
+    code = AreaCodeFactory(
         code="VN-SLOR-0888", cooperative=cooperative, variety="-", latitude=Decimal("-0.5")
+    )
+    inspect_markets = Inspection.objects.create(
+        area_code=code,
+        inspected_on=date(2025, 3, 1),
+        inspecting_body="=Chi cục",
+        kind="periodic",
+        result="non_compliant",
+        record_number="-12",
+    )
+    inspect_markets.markets.set(Market.objects.filter(code__in=["CN", "AU"]))
+    Inspection.objects.create(
+        area_code=code,
+        inspected_on=date(2025, 4, 1),
+        inspecting_body="",
+        kind="video",
+        result="compliant",
     )
     table = TABLES[resource]
     queryset = table.model.objects.order_by("-pk")
@@ -217,6 +253,8 @@ def test_copy_and_python_writer_write_the_same_bytes(world, resource):
     by_python = b"".join(exports.python_rows(table, queryset, markets))
     assert len(list(csv.reader(io.StringIO(by_copy.decode())))) == queryset.count()
     assert by_copy == by_python
+    if resource == "inspections":
+        assert b",AU; CN," in by_copy and b",'-12," in by_copy
 
 
 # --- Downloads in the admin ------------------------------------------------------------------

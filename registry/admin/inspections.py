@@ -1,5 +1,6 @@
 """Inspections, with their samples and attachments; the proposed suspension is confirmed from
-the inspection's page in one click (``registry.rules.inspections``), never on save."""
+the inspection's page in one click (``registry.rules.inspections``), never on save, nor on an
+import (the spreadsheet import and downloads: ``SpreadsheetAdminMixin``)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from registry.admin.mixins import ReadOnlyInline, RegistryAdmin
-from registry.admin.spreadsheets import download_selected_csv
+from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.models import Inspection, InspectionAttachment, InspectionSample
 from registry.rules import inspections, status_changes
 
@@ -37,7 +38,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(RegistryAdmin):
+class InspectionAdmin(SpreadsheetAdminMixin, RegistryAdmin):
     list_display = (
         "reference",
         "subject",
@@ -70,7 +71,6 @@ class InspectionAdmin(RegistryAdmin):
         ),
     )
     inlines = (SampleInline, AttachmentInline)
-    actions = [download_selected_csv]
     change_form_template = "admin/registry/inspection_change_form.html"
 
     def get_queryset(self, request):

@@ -3,7 +3,8 @@ growing-area codes overdue for inspection or never inspected, per cooperative, f
 provincial office's monthly work plan (registry.rules.supervision.report).
 
 CSV as every download (UTF-8 with BOM, formula-like text neutralised: registry.exports);
-XLSX written by openpyxl in write-only mode, with the same cells (text typed as text).
+XLSX by the downloads' writer (registry.xlsx_exports), with the same cells (text typed as
+text, dates as dates).
 """
 
 import csv
@@ -13,10 +14,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
-from registry import exports, keys
+from registry import exports, keys, xlsx_exports
 from registry.models import AreaCode, Province, SupervisionState
 from registry.rules import supervision
 
@@ -59,25 +58,11 @@ def as_csv(rows: list[dict]) -> bytes:
     return (exports.BOM + out.getvalue()).encode()
 
 
-def _xlsx_cell(sheet, value):
-    """A write-only cell; text is typed as text, so that text beginning with "=" is shown as
-    written and never stored as a formula (openpyxl would guess one). Dates stay dates."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    return cell
-
-
 def as_xlsx(rows: list[dict]) -> bytes:
-    """openpyxl in write-only mode (issue 11 adds an XLSX writer to registry.exports; this
-    small one is to be folded into it)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("supervision")[:31])
-    sheet.append([_xlsx_cell(sheet, header) for header in headers()])
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in cells(row)])
+    """The shared XLSX writer (``registry.xlsx_exports.write_sheet``): text typed as text,
+    dates as dates, the header bold and frozen."""
     out = io.BytesIO()
-    workbook.save(out)
+    xlsx_exports.write_sheet(out, _("supervision"), headers(), (cells(row) for row in rows))
     return out.getvalue()
 
 
