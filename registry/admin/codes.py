@@ -10,7 +10,7 @@ from registry.admin.list_filters import (
     PACKING_HOUSE_FILTERS,
     IssueYearListFilter,
 )
-from registry.admin.mixins import NeverDeletedAdmin, ReadOnlyInline
+from registry.admin.mixins import EstimatedCountPaginator, NeverDeletedAdmin, ReadOnlyInline
 from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.admin.status_actions import StatusActionsMixin
 from registry.models import (
@@ -55,6 +55,7 @@ class CodeAdmin(StatusActionsMixin, NeverDeletedAdmin):
     # No date hierarchy (see IssueYearListFilter), and no "12 results (1,000,000 total)":
     # both would read the whole table on every load.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def get_queryset(self, request):
         current_model, _history = queries.status_models(self.model)

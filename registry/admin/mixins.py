@@ -1,5 +1,6 @@
 """Behaviour shared by the registry's admin classes."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.paginator import Paginator
@@ -16,9 +17,25 @@ class CachedCountPaginator(Paginator):
     count is most of the page. Here it comes from the answer cache: exact (kept under the data
     version, like the API's counts) and counted again only after a write."""
 
+    #: the count shown is the planner's estimate ("about N", admin/pagination.html)
+    count_is_estimate = False
+
     @cached_property
     def count(self):
         return answer_cache.count(self.object_list)
+
+
+class EstimatedCountPaginator(CachedCountPaginator):
+    """For lists of a million rows: after a write, the exact count takes most of a second, so
+    past ``ADMIN_EXACT_COUNT_LIMIT`` rows (PostgreSQL's estimate) the page shows the estimate,
+    as such, and counts nothing; below it, or once cached, the count is exact."""
+
+    @cached_property
+    def count(self):
+        count, self.count_is_estimate = answer_cache.count_or_estimate(
+            self.object_list, settings.ADMIN_EXACT_COUNT_LIMIT
+        )
+        return count
 
 
 class FoldedSearchMixin:
