@@ -82,9 +82,7 @@ def test_past_the_limit_the_count_is_the_planners_estimate_shown_as_such(
     expected = AreaCode.objects.order_by("code")
     if query:
         expected = expected.filter(market_statuses__market__code="AU")
-    assert [c.pk for c in response.context["cl"].result_list] == [
-        c.pk for c in expected[4:8]
-    ]
+    assert [c.pk for c in response.context["cl"].result_list] == [c.pk for c in expected[4:8]]
 
     english = signed_in(admin_user)
     english.cookies["django_language"] = "en"
