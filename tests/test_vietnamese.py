@@ -337,6 +337,21 @@ def test_the_import_preview_names_columns_and_choices_in_the_readers_language(of
     assert ["status AU", "active", "suspended"] in change["cells"]
 
 
+def test_the_admins_javascript_speaks_vietnamese(office):
+    """The calendar and the two-box selector (admin/jsi18n/): the messages Django's own
+    Vietnamese catalogue lacks come from registry/locale/vi/LC_MESSAGES/djangojs.po."""
+    script = office.get("/admin/jsi18n/")
+    assert script.status_code == 200
+    catalog = json.loads(re.search(r"const newcatalog = (\{.*?\});", script.text, re.S)[1])
+    assert catalog["Sunday"] == "Chủ nhật"
+    assert catalog["abbrev. day Monday\x04Mon"] == "T2"
+    assert catalog["Choose all %s"] == "Chọn tất cả %s"
+    assert catalog["Today"] != "Today" and catalog["Now"] != "Now"  # Django's own
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(User.objects.get(username="quantri"))
+    assert "Sunday" not in english.get("/admin/jsi18n/").text
+
+
 def test_the_status_timeline_names_statuses_in_the_readers_language(office):
     code = with_history(office)
     page = office.get(admin_url(AreaCode, "change", code.pk)).content.decode()
