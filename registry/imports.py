@@ -34,7 +34,7 @@ import tablib
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.tmp_storages import BaseStorage
@@ -59,7 +59,8 @@ from registry.rules import dates, queries, status_changes
 from registry.tables import AREA_CODES, CERTIFICATES, COOPERATIVES, PACKING_HOUSES, Table
 from registry.text import fold
 
-IMPORT_REASON = "Spreadsheet import"
+#: stored as written (English), shown in the reader's language (registry.admin.mixins.shown_reason)
+IMPORT_REASON = gettext_noop("Spreadsheet import")
 
 
 # --- Limits ----------------------------------------------------------------------------------

@@ -9,10 +9,12 @@ from django.db import models
 from django.templatetags.static import static
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import answer_cache
+from registry.imports import IMPORT_REASON
 from registry.text import fold
 
 
@@ -40,6 +42,15 @@ class EstimatedCountPaginator(CachedCountPaginator):
             self.object_list, settings.ADMIN_EXACT_COUNT_LIMIT
         )
         return count
+
+
+def shown_reason(reason: str | None) -> str:
+    """A change reason as the admin shows it: the reasons the registry writes itself (an
+    import's) are stored in English, like the API returns them, and shown in the reader's
+    language; reasons people wrote are shown as written."""
+    if reason in (IMPORT_REASON,):
+        return gettext(reason)
+    return reason or ""
 
 
 def boolean_icon(value: bool | None):
