@@ -202,6 +202,9 @@ REGISTRY_MIN_EXPORT_AREA_HA = float(os.environ.get("REGISTRY_MIN_EXPORT_AREA_HA"
 REGISTRY_OFFICE_NAME = os.environ.get(
     "REGISTRY_OFFICE_NAME", "Chi cục Trồng trọt và Bảo vệ thực vật"
 )
+# The admin's code lists count exactly up to this many rows; past it (by PostgreSQL's planner
+# estimate, when the exact count is not cached) they show "about N" and count nothing.
+ADMIN_EXACT_COUNT_LIMIT = int(os.environ.get("ADMIN_EXACT_COUNT_LIMIT", "100000"))
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.tmp_storages import BaseStorage
@@ -71,7 +71,8 @@ from registry.tables import (
 )
 from registry.text import fold
 
-IMPORT_REASON = "Spreadsheet import"
+#: stored as written (English), shown in the reader's language (registry.admin.mixins.shown_reason)
+IMPORT_REASON = gettext_noop("Spreadsheet import")
 
 
 # --- Limits ----------------------------------------------------------------------------------

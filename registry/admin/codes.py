@@ -10,7 +10,12 @@ from registry.admin.list_filters import (
     PACKING_HOUSE_FILTERS,
     IssueYearListFilter,
 )
-from registry.admin.mixins import NeverDeletedAdmin, ReadOnlyInline
+from registry.admin.mixins import (
+    EstimatedCountPaginator,
+    NeverDeletedAdmin,
+    ReadOnlyInline,
+    shown_reason,
+)
 from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.admin.status_actions import StatusActionsMixin
 from registry.models import (
@@ -28,19 +33,27 @@ from registry.rules.codes import area_warnings
 STATUS_SYMBOLS = {"active": "✓", "suspended": "‖", "revoked": "✗"}
 
 
-class MarketStatusInline(ReadOnlyInline):
-    fields = ("market", "status", "since", "reason")
+class ShownReasonInline(ReadOnlyInline):
+    """A status's reason as ``shown_reason`` shows it (an import's in the reader's language)."""
+
+    @admin.display(description=_("reason"))
+    def shown_reason(self, obj):
+        return shown_reason(obj.reason)
+
+
+class MarketStatusInline(ShownReasonInline):
+    fields = ("market", "status", "since", "shown_reason")
     show_change_link = False
     verbose_name_plural = _("status per market (change it with the list's actions)")
 
 
-class StatusTimelineInline(ReadOnlyInline):
+class StatusTimelineInline(ShownReasonInline):
     fields = (
         "effective_on",
         "market",
         "from_status",
         "to_status",
-        "reason",
+        "shown_reason",
         "source",
         "reference",
         "recorded_by",
@@ -55,6 +68,7 @@ class CodeAdmin(StatusActionsMixin, NeverDeletedAdmin):
     # No date hierarchy (see IssueYearListFilter), and no "12 results (1,000,000 total)":
     # both would read the whole table on every load.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def get_queryset(self, request):
         current_model, _history = queries.status_models(self.model)

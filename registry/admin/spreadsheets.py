@@ -29,8 +29,37 @@ from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
 
 from registry import exports, import_jobs, imports, xlsx_exports
+from registry.choice_widget import keys_by_spelling
 from registry.models import ImportJob, ImportState
 from registry.tables import TABLES_BY_MODEL
+from registry.text import fold
+
+
+def readable_changes(resource, changes: list[dict]) -> list[dict]:
+    """Changed rows as the preview shows them: each column by its label and each value of a
+    column of choices ("export", "tạm dừng") by its label, in the reader's language. The job's
+    summary keeps them as the file wrote them, in whatever language it was previewed."""
+    table = resource.table
+    columns = {c.key: c for c in table.columns + table.market_columns(resource.markets())}
+    spellings = {}
+
+    def readable(header: str, before: str, after: str) -> list[str]:
+        column = columns.get(resource.header_key(header))
+        if column is None:
+            return [header, before, after]
+        if column.choices is not None:
+            if column.key not in spellings:
+                spellings[column.key] = keys_by_spelling(column.choices)
+            known = spellings[column.key]
+            before, after = (
+                str(column.choices(known[fold(v)]).label) if fold(v) in known else v
+                for v in (before, after)
+            )
+        return [str(column.label), before, after]
+
+    return [
+        {**change, "cells": [readable(*cell) for cell in change["cells"]]} for change in changes
+    ]
 
 
 class SpreadsheetImportForm(ImportForm):
@@ -198,6 +227,8 @@ class SpreadsheetAdminMixin(ImportMixin):
                 current_app=self.admin_site.name,
             ),
         }
+        page = context["changes_page"]
+        page.object_list = readable_changes(import_jobs.resource_for(job), page.object_list)
         request.current_app = self.admin_site.name
         return TemplateResponse(request, ["admin/registry/import_job.html"], context)
 

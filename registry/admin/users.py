@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from registry.admin.mixins import TranslatedBooleansMixin
 from registry.models import ApiToken
 
 
@@ -61,7 +62,7 @@ class WithinOwnPowers:
             getattr(form.instance, name).add(*objects)
 
 
-class RegistryUserAdmin(WithinOwnPowers, UserAdmin):
+class RegistryUserAdmin(TranslatedBooleansMixin, WithinOwnPowers, UserAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         if not request.user.is_superuser:
