@@ -441,6 +441,10 @@ class Throttled:
             self.report(done, errors)
 
 
+#: the application_name of the import's own extra connections (its progress writer)
+APPLICATION_PREFIX = "registry-import"
+
+
 class Pacer:
     """Between the batches of a background import: while other sessions are running statements
     in the registry's database (the web's requests), pause so that the import works at most
@@ -451,10 +455,15 @@ class Pacer:
     backend that does most of the writing). A background job is not waited for by anyone at a
     screen, so it gives way; an import in the request does not pace itself."""
 
+    #: other client sessions of this database that are running a statement or a transaction,
+    #: or have finished one within the last second (a web request's statements take
+    #: milliseconds, so "running right now" alone would rarely see them); not the import's own
+    #: progress connection. clock_timestamp(): now() stands still inside the import's transaction.
     BUSY_SQL = (
         "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
-        " AND state = 'active' AND backend_type = 'client backend'"
-        " AND pid <> pg_backend_pid() AND query NOT ILIKE '%%pg_stat_activity%%')"
+        " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        f" AND application_name NOT LIKE '{APPLICATION_PREFIX}%%'"
+        " AND (state <> 'idle' OR state_change > clock_timestamp() - interval '1 second'))"
     )
 
     def __init__(self, share: float | None = None, using: str = "default"):

@@ -18,7 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import imports
-from registry.import_engine import Engine, ImportRefused, Pacer, Throttled
+from registry.import_engine import (
+    APPLICATION_PREFIX,
+    Engine,
+    ImportRefused,
+    Pacer,
+    Throttled,
+)
 from registry.models import ImportJob, ImportState
 from registry.tables import TABLES
 
@@ -104,6 +110,9 @@ class ProgressWriter:
     def __call__(self, done: int, errors: int) -> None:
         if self.connection is None:
             self.connection = connections.create_connection("default")
+            if self.connection.vendor == "postgresql":  # not "another session" to the Pacer
+                with self.connection.cursor() as cursor:
+                    cursor.execute(f"SET application_name = '{APPLICATION_PREFIX}-progress'")
         with self.connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {ImportJob._meta.db_table} SET rows_done = %s, errors_count = %s, "

@@ -289,20 +289,26 @@ def test_a_worker_killed_mid_apply_leaves_nothing_and_the_next_finishes(
 # --- Pacing: a background import gives way to the web's requests -------------------------------
 
 
-def busy_session(seconds: float):
-    """Another real connection running a statement (as a web request would) for ``seconds``."""
-    import threading
-
+def busy_conninfo() -> str:
     import psycopg
 
     settings_db = connection.settings_dict
-    conninfo = psycopg.conninfo.make_conninfo(
+    return psycopg.conninfo.make_conninfo(
         dbname=settings_db["NAME"],
         user=settings_db["USER"],
         host=settings_db["HOST"] or "127.0.0.1",
         port=settings_db["PORT"] or 5432,
         password=settings_db["PASSWORD"] or None,
     )
+
+
+def busy_session(seconds: float):
+    """Another real connection running a statement (as a web request would) for ``seconds``."""
+    import threading
+
+    import psycopg
+
+    conninfo = busy_conninfo()
     started = threading.Event()
 
     def run():
@@ -337,6 +343,16 @@ def test_a_background_import_pauses_only_while_others_are_working():
         assert time.perf_counter() - started >= 0.19
     finally:
         other.join()
+
+    # a session that ran a short statement a moment ago (a web request) counts; a second later
+    # it no longer does
+    import psycopg
+
+    with psycopg.connect(busy_conninfo(), autocommit=True) as web:
+        web.execute("SELECT 1")
+        assert Pacer(share=0.5).others_busy()
+        time.sleep(1.3)
+        assert not Pacer(share=0.5).others_busy()
 
 
 def test_jobs_in_the_worker_pace_themselves_and_those_in_the_request_do_not(world):
