@@ -479,6 +479,9 @@ class Pacer:
         if connection.vendor != "postgresql":
             return False
         with connection.cursor() as cursor:
+            # Inside a transaction (an import's application is one) PostgreSQL keeps the first
+            # view of pg_stat_activity until it ends: ask for a fresh one each time.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(self.BUSY_SQL)
             return cursor.fetchone()[0]
 

@@ -344,6 +344,15 @@ def test_a_background_import_pauses_only_while_others_are_working():
     finally:
         other.join()
 
+    # inside one long transaction (as an application runs), each check sees the others afresh
+    with transaction.atomic():
+        assert not Pacer(share=0.5).others_busy()
+        other = busy_session(2)
+        try:
+            assert Pacer(share=0.5).others_busy()
+        finally:
+            other.join()
+
     # a session that ran a short statement a moment ago (a web request) counts; a second later
     # it no longer does
     import psycopg
