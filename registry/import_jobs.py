@@ -45,12 +45,10 @@ def input_format(job: ImportJob):
     return imports.IMPORT_FORMATS[job.file_format]()
 
 
-def runs_in_background(rows: int | None) -> bool:
-    """Whether a file of ``rows`` data rows (None: not known before reading) goes to the
-    worker: on PostgreSQL, above ``IMPORT_IN_REQUEST_MAX_ROWS``."""
-    return settings.IMPORTS_IN_BACKGROUND and (
-        rows is None or rows > settings.IMPORT_IN_REQUEST_MAX_ROWS
-    )
+def runs_in_background(rows: int) -> bool:
+    """Whether a file of ``rows`` data rows goes to the worker: on PostgreSQL, above
+    ``IMPORT_IN_REQUEST_MAX_ROWS``."""
+    return settings.IMPORTS_IN_BACKGROUND and rows > settings.IMPORT_IN_REQUEST_MAX_ROWS
 
 
 # --- Starting (in the request) ---------------------------------------------------------------

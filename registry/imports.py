@@ -271,7 +271,7 @@ def read_xlsx_rows(data: bytes) -> tuple[list, Iterator[list]]:
     return header, rows()
 
 
-def count_rows(data, input_format) -> int | None:
+def count_rows(data, input_format) -> int:
     """The number of data rows, cheaply, to choose between the request and the worker: a
     CSV's rows as the csv module reads them, an XLSX's from the dimension its sheet declares,
     or counted as they stream when it declares none (openpyxl's write-only mode, which the

@@ -339,42 +339,46 @@ def area_code_rows(n: int) -> bytes:
     return "\n".join(lines).encode()
 
 
-def import_counts(clients, n: int) -> tuple[int, int]:
+def admin_import_queries(clients, model_name: str, rows: bytes, n: int, check) -> tuple[int, int]:
     """(queries of the upload, which previews the file in the request, and of the
-    confirmation) of importing ``n`` new area codes, each registered for AU, through the
-    admin's import pages."""
+    confirmation) of importing ``rows`` (``n`` new records) through the admin's import pages of
+    ``model_name``; ``check()`` then asserts what was written."""
     from registry.models import ImportJob
 
-    upload = io.BytesIO(area_code_rows(n))
+    upload = io.BytesIO(rows)
     upload.name = "rows.csv"
-    with one_example():
-        clear_caches()
-        with CaptureQueriesContext(connection) as preview_queries:
-            preview = clients.admin.post(
-                reverse("admin:registry_areacode_import"),
-                {"resource": "0", "format": "0", "import_file": upload},
-            )
-        assert preview.status_code == 302
-        job = ImportJob.objects.latest("pk")
-        assert job.summary["counts"] == {"new": n, "update": 0, "skip": 0, "error": 0}, job.summary[
-            "problems"
-        ]
-        clear_caches()
-        with CaptureQueriesContext(connection) as confirm_queries:
-            done = clients.admin.post(
-                reverse("admin:registry_areacode_process_import"), {"job": job.pk}
-            )
-        assert done.status_code == 302
-        assert AreaCode.objects.filter(code__startswith="VN-SLOR-9").count() == n
-        assert AreaCode.history.filter(code__startswith="VN-SLOR-9").count() == n
-        assert (
-            sum(
-                code.status_changes.count()
-                for code in AreaCode.objects.filter(code__startswith="VN-SLOR-9")
-            )
-            == n
+    clear_caches()
+    with CaptureQueriesContext(connection) as preview_queries:
+        preview = clients.admin.post(
+            reverse(f"admin:registry_{model_name}_import"),
+            {"resource": "0", "format": "0", "import_file": upload},
         )
+    assert preview.status_code == 302
+    job = ImportJob.objects.latest("pk")
+    assert job.summary["counts"] == {"new": n, "update": 0, "skip": 0, "error": 0}, job.summary[
+        "problems"
+    ]
+    clear_caches()
+    with CaptureQueriesContext(connection) as confirm_queries:
+        done = clients.admin.post(
+            reverse(f"admin:registry_{model_name}_process_import"), {"job": job.pk}
+        )
+    assert done.status_code == 302
+    check()
     return len(preview_queries), len(confirm_queries)
+
+
+def import_counts(clients, n: int) -> tuple[int, int]:
+    """The import's queries for ``n`` new area codes, each registered for AU."""
+
+    def check():
+        written = AreaCode.objects.filter(code__startswith="VN-SLOR-9")
+        assert written.count() == n
+        assert AreaCode.history.filter(code__startswith="VN-SLOR-9").count() == n
+        assert sum(code.status_changes.count() for code in written) == n
+
+    with one_example():
+        return admin_import_queries(clients, "areacode", area_code_rows(n), n, check)
 
 
 def inspection_rows(n: int) -> bytes:
@@ -389,36 +393,18 @@ def inspection_rows(n: int) -> bytes:
 
 
 def inspection_import_counts(clients, n: int) -> tuple[int, int]:
-    """(queries of the upload and of the confirmation) of importing ``n`` new inspections,
-    each with its markets (link rows and the history's snapshot of them)."""
-    from registry.models import ImportJob
-
-    upload = io.BytesIO(inspection_rows(n))
-    upload.name = "rows.csv"
+    """The import's queries for ``n`` new inspections, each with its markets (link rows and
+    the history's snapshot of them)."""
     with one_example():
         before = Inspection.objects.count()
-        clear_caches()
-        with CaptureQueriesContext(connection) as preview_queries:
-            preview = clients.admin.post(
-                reverse("admin:registry_inspection_import"),
-                {"resource": "0", "format": "0", "import_file": upload},
-            )
-        assert preview.status_code == 302
-        job = ImportJob.objects.latest("pk")
-        assert job.summary["counts"] == {"new": n, "update": 0, "skip": 0, "error": 0}, job.summary[
-            "problems"
-        ]
-        clear_caches()
-        with CaptureQueriesContext(connection) as confirm_queries:
-            done = clients.admin.post(
-                reverse("admin:registry_inspection_process_import"), {"job": job.pk}
-            )
-        assert done.status_code == 302
-        imported = Inspection.objects.order_by("-pk")[:n]
-        assert Inspection.objects.count() == before + n
-        assert all(i.markets.count() == 2 and i.history.count() == 1 for i in imported)
-        assert all(i.history.get().markets.count() == 2 for i in imported)
-    return len(preview_queries), len(confirm_queries)
+
+        def check():
+            imported = Inspection.objects.order_by("-pk")[:n]
+            assert Inspection.objects.count() == before + n
+            assert all(i.markets.count() == 2 and i.history.count() == 1 for i in imported)
+            assert all(i.history.get().markets.count() == 2 for i in imported)
+
+        return admin_import_queries(clients, "inspection", inspection_rows(n), n, check)
 
 
 def test_import_query_counts_follow_the_per_row_formula(admin_user):
