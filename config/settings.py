@@ -311,6 +311,11 @@ IMPORT_WORKER_SHARE = float(os.environ.get("IMPORT_WORKER_SHARE", "0.5"))
 # the killed attempt remains), at most IMPORT_MAX_ATTEMPTS times in all; then it is failed.
 IMPORT_STALLED_AFTER_SECONDS = float(os.environ.get("IMPORT_STALLED_AFTER_SECONDS", "30"))
 IMPORT_MAX_ATTEMPTS = int(os.environ.get("IMPORT_MAX_ATTEMPTS", "3"))
+# Finished jobs are removed from the queue's tables daily (registry.tasks.remove_finished_jobs):
+# succeeded ones after JOBS_KEEP_SUCCEEDED_HOURS, failed or cancelled ones after
+# JOBS_KEEP_FAILED_HOURS. The import's own record (ImportJob) is kept.
+JOBS_KEEP_SUCCEEDED_HOURS = int(os.environ.get("JOBS_KEEP_SUCCEEDED_HOURS", "168"))
+JOBS_KEEP_FAILED_HOURS = int(os.environ.get("JOBS_KEEP_FAILED_HOURS", "720"))
 PROCRASTINATE_WORKER_DEFAULTS = {
     "queues": ["imports"],
     "update_heartbeat_interval": float(os.environ.get("IMPORT_WORKER_HEARTBEAT_SECONDS", "10")),

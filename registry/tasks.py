@@ -5,6 +5,7 @@ Run by ``manage.py worker`` (the "worker" service of docker-compose.yml). On SQL
 Procrastinate app is not installed and nothing here is ever deferred: imports run in the
 request (``registry.import_jobs.runs_in_background``)."""
 
+from django.conf import settings
 from django.db import close_old_connections
 from procrastinate.contrib.django import app
 
@@ -40,3 +41,19 @@ def apply_import(job_id: int) -> None:
 async def recover_stalled_imports(context, timestamp: int) -> None:
     """Every minute: jobs whose worker stopped are started again (``recover_stalled``)."""
     await import_jobs.recover_stalled(context.app)
+
+
+@app.periodic(cron="17 3 * * *")
+@app.task(queue=QUEUE, name="registry.remove_finished_jobs", pass_context=True)
+async def remove_finished_jobs(context, timestamp: int) -> None:
+    """Daily: the queue's finished rows go (the every-minute recovery alone leaves 1,440 a day).
+    Succeeded jobs after ``JOBS_KEEP_SUCCEEDED_HOURS``; failed, cancelled and aborted ones,
+    which someone may still want to read, after ``JOBS_KEEP_FAILED_HOURS``."""
+    jobs = context.app.job_manager
+    await jobs.delete_old_jobs(nb_hours=settings.JOBS_KEEP_SUCCEEDED_HOURS)
+    await jobs.delete_old_jobs(
+        nb_hours=settings.JOBS_KEEP_FAILED_HOURS,
+        include_failed=True,
+        include_cancelled=True,
+        include_aborted=True,
+    )

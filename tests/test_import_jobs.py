@@ -369,3 +369,42 @@ def test_jobs_in_the_worker_pace_themselves_and_those_in_the_request_do_not(worl
 
     assert isinstance(import_jobs.pace_for(ImportJob(in_background=True)), Pacer)
     assert import_jobs.pace_for(ImportJob(in_background=False)) is None
+
+
+# --- Housekeeping: finished jobs leave the queue's tables ------------------------------------
+
+
+@on_postgresql
+def test_finished_jobs_are_removed_after_their_keeping_time(db, settings):
+    from types import SimpleNamespace
+
+    from asgiref.sync import async_to_sync
+    from procrastinate.contrib.django import app
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from registry.tasks import preview_import, remove_finished_jobs
+
+    settings.JOBS_KEEP_SUCCEEDED_HOURS, settings.JOBS_KEEP_FAILED_HOURS = 24, 72
+    ids = {}
+    for name, status, hours_ago in [
+        ("old success", "succeeded", 30),
+        ("new success", "succeeded", 2),
+        ("old failure", "failed", 100),
+        ("recent failure", "failed", 30),
+        ("waiting", "todo", 500),
+    ]:
+        ids[name] = preview_import.defer(job_id=len(ids) + 1)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE procrastinate_jobs SET status = %s WHERE id = %s", [status, ids[name]]
+            )
+            cursor.execute(
+                "UPDATE procrastinate_events SET at = now() - make_interval(hours => %s)"
+                " WHERE job_id = %s",
+                [hours_ago, ids[name]],
+            )
+
+    async_to_sync(remove_finished_jobs.func)(SimpleNamespace(app=app), timestamp=0)
+
+    left = set(ProcrastinateJob.objects.values_list("id", flat=True))
+    assert left == {ids["new success"], ids["recent failure"], ids["waiting"]}
