@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
         "registry.api.ordering.StrictOrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.StrictLimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.RegistryPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
         "registry.api.throttling.AnonymousRateLimit",
@@ -381,3 +381,4 @@ INSPECTION_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("INSPECTION_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
 )
 INSPECTION_ATTACHMENT_EXTENSIONS = env_list("INSPECTION_ATTACHMENT_EXTENSIONS", "pdf,jpg,jpeg,png")
+
