@@ -382,3 +382,15 @@ INSPECTION_ATTACHMENT_MAX_BYTES = int(
 )
 INSPECTION_ATTACHMENT_EXTENSIONS = env_list("INSPECTION_ATTACHMENT_EXTENSIONS", "pdf,jpg,jpeg,png")
 
+# --- Open data (issue 13): daily snapshots of every public record, served at /open-data/.
+# Where snapshots are written and read (shared by web and worker: a volume in docker-compose).
+OPEN_DATA_ROOT = Path(os.environ.get("OPEN_DATA_ROOT", MEDIA_ROOT / "open-data"))
+# How many snapshots are kept (the newest); older ones are deleted after each publication.
+OPEN_DATA_KEEP = int(os.environ.get("OPEN_DATA_KEEP", "30"))
+# When the worker publishes one (cron, in UTC, Procrastinate's periodic tasks).
+OPEN_DATA_SCHEDULE = os.environ.get("OPEN_DATA_SCHEDULE", "30 19 * * *")
+# The licence (an SPDX id: CC-BY-4.0, CC0-1.0, ODC-BY-1.0, ODbL-1.0 are known by title and URL)
+# and the source named in each datapackage.json. Unconfirmed: the publishing office decides.
+OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE", "CC-BY-4.0")
+OPEN_DATA_SOURCE_TITLE = os.environ.get("OPEN_DATA_SOURCE_TITLE", "Vùng Trồng Registry")
+OPEN_DATA_SOURCE_URL = os.environ.get("OPEN_DATA_SOURCE_URL", "")

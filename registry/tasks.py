@@ -5,12 +5,16 @@ Run by ``manage.py worker`` (the "worker" service of docker-compose.yml). On SQL
 Procrastinate app is not installed and nothing here is ever deferred: imports run in the
 request (``registry.import_jobs.runs_in_background``)."""
 
+from django.conf import settings
 from django.db import close_old_connections
 from procrastinate.contrib.django import app
 
 from registry import import_jobs
+from registry.open_data import publish
 
 QUEUE = "imports"
+#: Its own queue, so that a long snapshot never holds up an import (and the other way round)
+OPEN_DATA_QUEUE = "open_data"
 
 
 def in_fresh_connection(run, job_id: int) -> None:
@@ -40,3 +44,10 @@ def apply_import(job_id: int) -> None:
 async def recover_stalled_imports(context, timestamp: int) -> None:
     """Every minute: jobs whose worker stopped are started again (``recover_stalled``)."""
     await import_jobs.recover_stalled(context.app)
+
+
+@app.periodic(cron=settings.OPEN_DATA_SCHEDULE, periodic_id="open-data-snapshot")
+@app.task(queue=OPEN_DATA_QUEUE, name="registry.publish_snapshot", queueing_lock="open-data")
+def publish_snapshot(timestamp: int) -> None:
+    """Daily (OPEN_DATA_SCHEDULE): the open-data snapshot, as ``manage.py publish_snapshot``."""
+    in_fresh_connection(lambda _: publish.publish(), timestamp)
