@@ -105,6 +105,8 @@ def after(keys: list[SortKey], values: list):
     for key, value in reversed(list(zip(keys, values, strict=True))):
         beyond = Q(**{f"{key.path}__{'lt' if key.descending else 'gt'}": value})
         condition = beyond if condition is None else beyond | (Q(**{key.path: value}) & condition)
+    if len(keys) == 1:
+        return condition
     first, value = keys[0], values[0]
     return Q(**{f"{first.path}__{'lte' if first.descending else 'gte'}": value}) & condition
 
