@@ -205,6 +205,31 @@ def test_a_cursor_value_that_does_not_fit_its_field_is_a_400(api, codes):
         assert "cursor" in response.json()
 
 
+@pytest.mark.parametrize(
+    ("ordering", "values"),
+    [
+        ("-area_ha", ["1e999999999", 1]),
+        ("-area_ha", ["NaN", 1]),
+        ("-area_ha", ["Infinity", 1]),
+        ("-area_ha", ["-1e20", 1]),
+        ("code", ["\ud800"]),
+        ("code", ["VN\x00"]),
+    ],
+)
+def test_a_cursor_value_the_database_could_not_compare_is_a_400_not_a_500(
+    api, codes, ordering, values
+):
+    import base64
+    import json
+
+    order = [ordering, "pk"] if ordering != "code" else ["code"]
+    raw = json.dumps({"o": order, "v": values}).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    response = api.get(f"{API}/area-codes/", {"cursor": cursor, "ordering": ordering})
+    assert response.status_code == 400, response.content
+    assert "cursor" in response.json()
+
+
 def test_a_cursor_of_another_ordering_is_refused(api, codes):
     page = api.get(f"{API}/area-codes/", {"limit": 2, "cursor": ""}).json()
     cursor = page["next"].split("cursor=")[1].split("&")[0]

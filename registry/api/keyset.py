@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import AutoField, F, IntegerField, Q
+from django.db.models import AutoField, DecimalField, F, IntegerField, Q
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
@@ -139,10 +139,24 @@ def _refuse(message: str):
 
 def _storable(value, field) -> bool:
     """Of the JSON type ``encode`` writes for the field, and comparable by PostgreSQL without
-    an error of its own (no NUL byte, a bigint)."""
+    an error of its own (no NUL byte or lone surrogate, a bigint)."""
     if isinstance(field, IntegerField | AutoField):
         return type(value) is int and -(2**63) <= value < 2**63
-    return isinstance(value, str) and "\x00" not in value
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _fits(value, field) -> bool:
+    """A decimal PostgreSQL can compare with the column (finite, within its digits)."""
+    if isinstance(field, DecimalField):
+        whole_digits = field.max_digits - field.decimal_places
+        return value.is_finite() and (value.is_zero() or value.adjusted() < whole_digits)
+    return value is not None
 
 
 def decode(cursor: str, keys: list[SortKey]) -> list:
@@ -163,8 +177,8 @@ def decode(cursor: str, keys: list[SortKey]) -> list:
         _refuse(_("Not a cursor this API gave out."))
     try:
         converted = [key.field.to_python(value) for key, value in zip(keys, values, strict=True)]
-    except (DjangoValidationError, TypeError, ValueError):
+    except (DjangoValidationError, TypeError, ValueError, ArithmeticError):
         _refuse(_("Not a cursor this API gave out."))
-    if any(value is None for value in converted):
+    if not all(_fits(value, key.field) for key, value in zip(keys, converted, strict=True)):
         _refuse(_("Not a cursor this API gave out."))
     return converted
