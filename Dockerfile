@@ -9,9 +9,11 @@ COPY manage.py ./
 # staticfiles.json manifest that the running server needs (tests/test_production.py runs this).
 RUN pip install --no-cache-dir . \
  && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
-# The directory of previewed uploads, a volume shared by the web and worker services.
+# The directories of previewed uploads and of open-data snapshots, volumes shared by the web
+# and worker services.
 RUN useradd --system registry \
- && mkdir -p /var/lib/registry/imports && chown registry /var/lib/registry/imports
+ && mkdir -p /var/lib/registry/imports /var/lib/registry/open-data \
+ && chown registry /var/lib/registry/imports /var/lib/registry/open-data
 USER registry
 EXPOSE 8000
 CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]

@@ -595,7 +595,7 @@ def main(argv=None) -> int:
         django.setup()
         from django.core.management import call_command
 
-        from bench import admin_list, imports, writes, xlsx_download
+        from bench import admin_list, imports, keyset_pages, snapshot, writes, xlsx_download
         from bench.seed import seed
         from registry.models import AreaCode
 
@@ -625,6 +625,9 @@ def main(argv=None) -> int:
         results["admin_list"] = admin_list.measure(max(args.repeat, 20))
         results["xlsx"] = xlsx_download.measure(min(args.scale, 100_000))
         print("admin and xlsx done", flush=True)
+        results["keyset"] = keyset_pages.measure(max(args.repeat, 5))
+        results["snapshot"] = snapshot.measure_in_subprocess(name)
+        print("keyset pages and open-data snapshot done", flush=True)
         results["explain"] = explain()
 
         port = free_port()
@@ -706,6 +709,7 @@ def main(argv=None) -> int:
 
     rows = report(results, targets_apply=results["shape"]["codes"] == 100_000)
     rows += admin_list.report(results["admin_list"]) + xlsx_download.report(results["xlsx"])
+    rows += keyset_pages.report(results["keyset"]) + snapshot.report(results["snapshot"])
     print()
     print_table(rows)
     print()

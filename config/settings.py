@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
         "registry.api.ordering.StrictOrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.StrictLimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.RegistryPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
         "registry.api.throttling.AnonymousRateLimit",
@@ -316,8 +316,8 @@ IMPORT_MAX_ATTEMPTS = int(os.environ.get("IMPORT_MAX_ATTEMPTS", "3"))
 # JOBS_KEEP_FAILED_HOURS. The import's own record (ImportJob) is kept.
 JOBS_KEEP_SUCCEEDED_HOURS = int(os.environ.get("JOBS_KEEP_SUCCEEDED_HOURS", "168"))
 JOBS_KEEP_FAILED_HOURS = int(os.environ.get("JOBS_KEEP_FAILED_HOURS", "720"))
+# The worker takes every queue (imports, open data, webhooks): one service in docker-compose.
 PROCRASTINATE_WORKER_DEFAULTS = {
-    "queues": ["imports"],
     "update_heartbeat_interval": float(os.environ.get("IMPORT_WORKER_HEARTBEAT_SECONDS", "10")),
     "stalled_worker_timeout": IMPORT_STALLED_AFTER_SECONDS,
 }
@@ -386,3 +386,16 @@ INSPECTION_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("INSPECTION_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
 )
 INSPECTION_ATTACHMENT_EXTENSIONS = env_list("INSPECTION_ATTACHMENT_EXTENSIONS", "pdf,jpg,jpeg,png")
+
+# --- Open data (issue 13): daily snapshots of every public record, served at /open-data/.
+# Where snapshots are written and read (shared by web and worker: a volume in docker-compose).
+OPEN_DATA_ROOT = Path(os.environ.get("OPEN_DATA_ROOT", MEDIA_ROOT / "open-data"))
+# How many snapshots are kept (the newest); older ones are deleted after each publication.
+OPEN_DATA_KEEP = int(os.environ.get("OPEN_DATA_KEEP", "30"))
+# When the worker publishes one (cron, in UTC, Procrastinate's periodic tasks).
+OPEN_DATA_SCHEDULE = os.environ.get("OPEN_DATA_SCHEDULE", "30 19 * * *")
+# The licence (an SPDX id: CC-BY-4.0, CC0-1.0, ODC-BY-1.0, ODbL-1.0 are known by title and URL)
+# and the source named in each datapackage.json. Unconfirmed: the publishing office decides.
+OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE", "CC-BY-4.0")
+OPEN_DATA_SOURCE_TITLE = os.environ.get("OPEN_DATA_SOURCE_TITLE", "Vùng Trồng Registry")
+OPEN_DATA_SOURCE_URL = os.environ.get("OPEN_DATA_SOURCE_URL", "")

@@ -13,6 +13,7 @@ urlpatterns = [
     # set_language: the admin header's language switch (Vietnamese by default, English on request)
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("registry.api.urls")),
+    path("open-data/", include("registry.open_data.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -10,8 +10,11 @@ from django.db import close_old_connections
 from procrastinate.contrib.django import app
 
 from registry import import_jobs
+from registry.open_data import publish
 
 QUEUE = "imports"
+#: Its own queue, so that a long snapshot never holds up an import (and the other way round)
+OPEN_DATA_QUEUE = "open_data"
 
 
 def in_fresh_connection(run, job_id: int) -> None:
@@ -57,3 +60,10 @@ async def remove_finished_jobs(context, timestamp: int) -> None:
         include_cancelled=True,
         include_aborted=True,
     )
+
+
+@app.periodic(cron=settings.OPEN_DATA_SCHEDULE, periodic_id="open-data-snapshot")
+@app.task(queue=OPEN_DATA_QUEUE, name="registry.publish_snapshot", queueing_lock="open-data")
+def publish_snapshot(timestamp: int) -> None:
+    """Daily (OPEN_DATA_SCHEDULE): the open-data snapshot, as ``manage.py publish_snapshot``."""
+    in_fresh_connection(lambda _: publish.publish(), timestamp)

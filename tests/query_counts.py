@@ -50,6 +50,18 @@ QUERY_COUNTS = {
     "api inspections detail": 4,
     "api inspections csv": 1,
     "api inspections history": 7,
+    # --- API: keyset pages (?cursor=): the offset list's queries without its count, the
+    # same on the first page and any later one. Lists answered by a serializer also skip the
+    # data version's read (only the count was cached under it); the filtered one reads the
+    # market and the crop as the offset list does.
+    "api area-codes list cursor": 8,
+    "api area-codes list cursor next": 8,
+    "api area-codes list cursor filtered next": 10,
+    "api packing-houses list cursor next": 5,
+    "api cooperatives list cursor next": 2,
+    "api vietgap-certificates list cursor next": 1,
+    "api inspections list cursor next": 4,
+    "api markets list cursor": 1,
     # --- API: reference tables
     "api markets list": 3,
     "api markets detail": 1,
@@ -101,6 +113,10 @@ SQLITE_QUERY_COUNTS = {
     "api inspections csv": 2,
     "api vietgap-certificates list": 2,
     "api markets list": 2,
+    "api area-codes list cursor": 7,
+    "api area-codes list cursor next": 7,
+    "api area-codes list cursor filtered next": 9,
+    "api packing-houses list cursor next": 4,
     "api crops list": 2,
     "api provinces list": 2,
     "api communes list": 2,

@@ -191,6 +191,16 @@ def inspection(tail=""):
     return path
 
 
+def second_cursor_page(path, params=""):
+    """The ``next`` link of a list's first keyset page (one row a page), relative to the API."""
+
+    def find():
+        first = APIClient().get(f"{API}/{path}?limit=1&cursor={params}").json()
+        return first["next"].split(f"{API}/", 1)[1]
+
+    return find
+
+
 ADMIN_MODELS = {
     "inspection": Inspection,
     "areacode": AreaCode,
@@ -254,6 +264,18 @@ ENDPOINTS = {
     "api inspections detail": api_get(inspection()),
     "api inspections csv": api_get("inspections/", {"format": "csv"}),
     "api inspections history": api_get(inspection("history/"), signed_in=True),
+    "api area-codes list cursor": api_get("area-codes/", {"cursor": ""}),
+    "api area-codes list cursor next": api_get(second_cursor_page("area-codes/")),
+    "api area-codes list cursor filtered next": api_get(
+        second_cursor_page("area-codes/", "&market=AU&crop=longan")
+    ),
+    "api packing-houses list cursor next": api_get(second_cursor_page("packing-houses/")),
+    "api cooperatives list cursor next": api_get(second_cursor_page("cooperatives/")),
+    "api vietgap-certificates list cursor next": api_get(
+        second_cursor_page("vietgap-certificates/")
+    ),
+    "api inspections list cursor next": api_get(second_cursor_page("inspections/")),
+    "api markets list cursor": api_get("markets/", {"cursor": ""}),
     "api markets list": api_get("markets/"),
     "api markets detail": api_get("markets/au/"),
     "api crops list": api_get("crops/"),

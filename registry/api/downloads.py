@@ -9,7 +9,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from registry import exports, xlsx_exports
 from registry.tables import TABLES_BY_MODEL
 
-NOT_FILTERS = {"format", "limit", "offset", "lang"}
+NOT_FILTERS = {"format", "limit", "offset", "cursor", "lang"}
 
 
 class CSVRenderer(BaseRenderer):

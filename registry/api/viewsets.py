@@ -19,7 +19,7 @@ from registry.api.schema import RegistryAutoSchema
 from registry.rules import dates
 
 #: Query parameters every list reads besides its FilterSet's (pagination, ordering, format).
-LIST_PARAMETERS = frozenset({"format", "limit", "offset", "ordering"})
+LIST_PARAMETERS = frozenset({"format", "limit", "offset", "cursor", "ordering"})
 
 
 class ReadOnlyRegistryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -129,12 +129,16 @@ class RepresentedViewSet(RegistryViewSet):
         paginator = self.paginator
         window = paginator.window(queryset, request)
         key = ("page", answer_cache.query_key(window), dates.today().isoformat())
-        results = answer_cache.cached(key, lambda: self._render_page(window), using=window.db)
+        results, paginator.next_cursor = answer_cache.cached(
+            key, lambda: self._render_page(window, paginator), using=window.db
+        )
         return paginator.get_paginated_response(results)
 
-    def _render_page(self, window):
-        rows = self.representation.complete(list(window))
-        return self.representation.render(rows)
+    def _render_page(self, window, paginator):
+        """The page's JSON and, in keyset mode, the next page's cursor (cached together)."""
+        rows, next_cursor = paginator.split(list(window))
+        rows = self.representation.complete(rows)
+        return self.representation.render(rows), next_cursor
 
     def _one(self, field: str, value):
         lookups = type(self).__dict__.get("_prepared")

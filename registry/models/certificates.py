@@ -93,7 +93,11 @@ class VietGAPCertificate(RegistryModel):
                 name="certificate_revoked_after_issue",
             ),
         ]
-        indexes = [models.Index(fields=["expires_on"], name="certificate_expires_idx")]
+        indexes = [
+            models.Index(fields=["expires_on"], name="certificate_expires_idx"),
+            # the API list's order, so that its keyset pages (?cursor=) are index range scans
+            models.Index(fields=["-issued_on", "id"], name="certificate_list_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number

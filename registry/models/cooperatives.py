@@ -70,6 +70,8 @@ class Cooperative(RegistryModel):
                 name="cooperative_tax_code_format",
             ),
         ]
+        # the API list's order, so that its keyset pages (?cursor=) are index range scans
+        indexes = [models.Index(fields=["name", "tax_code"], name="cooperative_list_order_idx")]
 
     def __str__(self) -> str:
         return self.name

@@ -153,6 +153,8 @@ class Inspection(RegistryModel):
             models.Index(
                 fields=["packing_house", "-inspected_on"], name="inspection_house_date_idx"
             ),
+            # the API list's order, so that its keyset pages (?cursor=) are index range scans
+            models.Index(fields=["-inspected_on", "-id"], name="inspection_list_order_idx"),
         ]
 
     def __str__(self) -> str:

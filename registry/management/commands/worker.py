@@ -41,7 +41,7 @@ class Command(BaseCommand):
 
         if nice:
             os.nice(nice)
-        self.stdout.write(f"worker: queue imports, niceness {os.nice(0)}", self.style.SUCCESS)
+        self.stdout.write(f"worker: every queue, niceness {os.nice(0)}", self.style.SUCCESS)
 
         async def run():
             async with app.open_async():
