@@ -282,6 +282,24 @@ def test_the_worker_publishes_daily():
     assert periodic["registry.publish_snapshot"] == tasks.settings.OPEN_DATA_SCHEDULE
 
 
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="the worker's queue lives in PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_snapshot_job(root, tmp_path):
+    """The job is on its own queue: the worker (one service for every queue) must take it."""
+    from registry import tasks
+    from tests.test_import_jobs import start_worker
+
+    build_world()
+    tasks.publish_snapshot.defer(timestamp=0)
+    worker = start_worker(tmp_path, "--once", OPEN_DATA_ROOT=str(root))
+    _out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err[-3000:]
+    assert snapshots.latest_id() is not None, err[-3000:]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_snapshot_records_the_data_version_it_was_read_at(root):
     build_world()
