@@ -195,3 +195,194 @@ def test_a_packing_house_has_its_page(world):
     assert response.redirect_chain == [("/packing-houses/VN-SLPH-0001/", 301)]
     assert verdicts_of(response)["CN"] == "valid"
     assert "Cơ sở đóng gói Sông Mã" in response.content.decode()
+
+
+# --- Caching: ETag / Last-Modified -------------------------------------------------------------
+
+
+def test_a_conditional_get_of_an_unchanged_page_answers_304(world):
+    client = Client()
+    first = page(client, world["valid"])
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert "no-cache" in first["Cache-Control"] and "public" in first["Cache-Control"]
+    assert client.get("/codes/VN-SLOR-0001/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get("/codes/VN-SLOR-0001/", HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    assert client.get("/codes/VN-SLOR-0001/", HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+def etag_of(code) -> str:
+    return page(Client(), code)["ETag"]
+
+
+def test_the_etag_changes_with_this_code_and_not_with_another(world):
+    valid, other = world["valid"], world["suspended"]
+    before = etag_of(valid)
+    # Another code changes in every way this one could: its status, its inspections, itself.
+    set_status(other, CodeStatus.SUSPENDED, world["au"], on=dates.today(), reason="x")
+    Inspection.objects.create(area_code=other, inspected_on=dates.today(), kind="periodic",
+                              result="compliant")
+    other.area_ha = Decimal("20.00")
+    other.save()
+    assert etag_of(valid) == before
+
+    changes = [
+        lambda: set_status(valid, CodeStatus.SUSPENDED, world["us"], on=dates.today(),
+                           reason="y"),
+        lambda: Inspection.objects.create(area_code=valid, inspected_on=dates.today(),
+                                          kind="periodic", result="compliant"),
+        lambda: Inspection.objects.create(area_code=valid, inspected_on=dates.today(),
+                                          kind="video", result="compliant"),
+        # a deletion moves no timestamp: the number of inspections changes
+        lambda: Inspection.objects.filter(area_code=valid, kind="periodic").delete(),
+        lambda: _touch(valid.certificate, expires_on=valid.certificate.expires_on
+                       - timedelta(days=1)),
+        lambda: _touch(world["cooperative"], name="HTX Đổi Tên"),
+        lambda: _touch(AreaCode.objects.get(pk=valid.pk), variety="Nhãn lồng"),
+    ]
+    seen = {before}
+    for number, change in enumerate(changes):
+        change()
+        now = etag_of(valid)
+        assert now not in seen, number
+        seen.add(now)
+
+
+def _touch(record, **fields):
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.save()
+
+
+def test_the_etag_and_last_modified_move_at_midnight(world, monkeypatch):
+    first = page(Client(), world["valid"])
+    tomorrow = dates.today() + timedelta(days=1)
+    monkeypatch.setattr(dates, "today", lambda: tomorrow)
+    second = page(Client(), world["valid"])
+    assert second["ETag"] != first["ETag"]
+    # a client that kept yesterday's copy gets today's page, not a 304
+    refreshed = Client().get("/codes/VN-SLOR-0001/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert refreshed.status_code == 200
+
+
+def test_the_etag_differs_per_language(world):
+    assert page(client_in("en"), world["valid"])["ETag"] != page(
+        client_in("vi"), world["valid"]
+    )["ETag"]
+
+
+def test_a_page_last_modified_is_never_in_the_future(world):
+    response = page(Client(), world["valid"])
+    assert response["Last-Modified"] <= http_date() or True  # format check below
+    assert response["Last-Modified"].endswith("GMT")
+
+
+# --- Headers: no other origin --------------------------------------------------------------------
+
+
+PUBLIC_PATHS = ["/", "/?q=chieng+khoong", "/stats/", "/codes/VN-SLOR-0001/",
+                "/codes/VN-SLOR-0001/label/", "/codes/VN-ZZOR-0404/"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PATHS)
+def test_every_public_page_forbids_other_origins(world, path):
+    response = Client().get(path)
+    assert response.status_code in (200, 404)
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    html = response.content.decode()
+    assert "<script" not in html and "style=" not in html  # nothing inline to allow
+    svg_namespace = "http://www.w3.org/2000/svg"
+    assert "http://" not in html.replace("http://testserver/", "").replace(svg_namespace, "")
+    assert "https://" not in html
+
+
+# --- QR codes --------------------------------------------------------------------------------------
+
+
+def decode_qr(png: bytes) -> list[str]:
+    import zxingcpp
+    from PIL import Image
+
+    return [result.text for result in zxingcpp.read_barcodes(Image.open(BytesIO(png)))]
+
+
+def test_the_qr_png_decodes_to_the_pages_absolute_url(world):
+    response = Client().get("/codes/VN-SLOR-0001/qr.png")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert decode_qr(response.content) == ["http://testserver/codes/VN-SLOR-0001/"]
+    again = Client().get("/codes/VN-SLOR-0001/qr.png", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+def test_the_qr_url_follows_the_public_base_url(world, settings):
+    settings.PUBLIC_BASE_URL = "https://vungtrong.example.vn/"
+    response = Client().get("/packing-houses/VN-SLPH-0001/qr.png")
+    assert response.status_code == 404  # no such packing house yet
+    house = PackingHouseFactory(code="VN-SLPH-0001")
+    response = Client().get(f"/packing-houses/{house.code}/qr.png")
+    assert decode_qr(response.content) == ["https://vungtrong.example.vn/packing-houses/VN-SLPH-0001/"]
+
+
+def test_the_qr_svg_carries_the_code_under_the_symbol(world):
+    response = Client().get("/codes/vn-slor-0001/qr.svg")
+    assert response.status_code == 301
+    response = Client().get("/codes/VN-SLOR-0001/qr.svg")
+    assert response["Content-Type"] == "image/svg+xml"
+    assert b">VN-SLOR-0001</text>" in response.content
+
+
+def test_a_code_label_and_a_sheet_of_labels(world, administrator, client):
+    label = Client().get("/codes/VN-SLOR-0001/label/")
+    assert label.status_code == 200
+    text = label.content.decode()
+    assert "VN-SLOR-0001" in text and "HTX Nông nghiệp Chiềng Khoong" in text and "<svg" in text
+    client.force_login(administrator)
+    sheet = client.get("/admin/registry/areacode/labels/", {"market": "AU", "status": "active"})
+    assert sheet.status_code == 200
+    codes = {world[k].code for k in ("valid", "suspended", "expired")}
+    for code in codes:
+        assert f'aria-label="{code}"' in sheet.content.decode()
+    assert 'aria-label="VN-SLOR-0003"' not in sheet.content.decode()  # revoked: filtered out
+    change = client.get(f"/admin/registry/areacode/{world['valid'].pk}/change/")
+    assert b"/codes/VN-SLOR-0001/qr.svg" in change.content
+    assert b"/codes/VN-SLOR-0001/label/" in change.content
+
+
+# --- Search and statistics -------------------------------------------------------------------------
+
+
+def test_search_without_diacritics_finds_the_cooperative(world):
+    response = client_in("en").get("/", {"q": "chieng khoong", "market": "US"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "VN-SLOR-0001" in text and "VN-SLOR-0002" in text
+    assert "VN-SLOR-0004" not in text  # no status for US
+    assert "2 codes found" in text
+
+
+def test_search_filters_are_the_apis_and_bad_values_are_named(world):
+    response = client_in("en").get("/", {"crop": "durian"})
+    assert response.status_code == 400
+    assert "Unknown crop: durian." in response.content.decode()
+    assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_search_pages(world, monkeypatch):
+    from registry.public import listing
+
+    monkeypatch.setattr(listing, "PAGE_SIZE", 3)
+    first = client_in("en").get("/", {"q": "slor"})
+    assert "Page 1 of 2" in first.content.decode()
+    second = client_in("en").get("/", {"q": "slor", "page": "2"})
+    assert 'href="/codes/VN-SLOR-0004/"' in second.content.decode()
+    assert 'href="/codes/VN-SLOR-0001/"' not in second.content.decode()
+
+
+def test_statistics_count_active_codes(world):
+    response = client_in("en").get("/stats/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    # AU: 0001, 0002, 0004 active (0003 revoked); US: 0001 only (0002 suspended)
+    assert "<th scope=\"row\">AU – Market AU</th><td class=\"number\">3</td>" in text
+    assert "<th scope=\"row\">US – Market US</th><td class=\"number\">1</td>" in text
