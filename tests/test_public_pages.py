@@ -9,7 +9,6 @@ from io import BytesIO
 import pytest
 from django.core.cache import caches
 from django.test import Client
-from django.utils.http import http_date
 
 from registry.choices import CodeStatus, Verdict
 from registry.models import AreaCode, Inspection
@@ -27,12 +26,24 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 VERDICT_WORDS = {
-    "en": {"valid": "valid", "suspended": "suspended", "revoked": "revoked",
-           "not_registered": "not registered"},
-    "vi": {"valid": "hợp lệ", "suspended": "tạm dừng", "revoked": "thu hồi",
-           "not_registered": "chưa đăng ký"},
-    "zh-hans": {"valid": "有效", "suspended": "暂停", "revoked": "已撤销",
-                "not_registered": "未注册"},
+    "en": {
+        "valid": "valid",
+        "suspended": "suspended",
+        "revoked": "revoked",
+        "not_registered": "not registered",
+    },
+    "vi": {
+        "valid": "hợp lệ",
+        "suspended": "tạm dừng",
+        "revoked": "thu hồi",
+        "not_registered": "chưa đăng ký",
+    },
+    "zh-hans": {
+        "valid": "有效",
+        "suspended": "暂停",
+        "revoked": "已撤销",
+        "not_registered": "未注册",
+    },
 }
 
 
@@ -62,19 +73,40 @@ def world():
     set_status(valid, CodeStatus.ACTIVE, au, us, on=on)
     suspended = code(2)
     set_status(suspended, CodeStatus.ACTIVE, au, us, on=on)
-    set_status(suspended, CodeStatus.SUSPENDED, us, on=on + timedelta(days=1),
-               reason="Thông báo không tuân thủ số 17")
+    set_status(
+        suspended,
+        CodeStatus.SUSPENDED,
+        us,
+        on=on + timedelta(days=1),
+        reason="Thông báo không tuân thủ số 17",
+    )
     revoked = code(3)
     set_status(revoked, CodeStatus.ACTIVE, au, on=on)
-    set_status(revoked, CodeStatus.REVOKED, on=on + timedelta(days=2),
-               reason="Vùng trồng đã chuyển đổi cây trồng")
+    set_status(
+        revoked,
+        CodeStatus.REVOKED,
+        on=on + timedelta(days=2),
+        reason="Vùng trồng đã chuyển đổi cây trồng",
+    )
     issued = dates.add_months(dates.today(), -25)
-    old = CertificateFactory(cooperative=cooperative, crop=crop, issued_on=issued,
-                             expires_on=dates.add_months(issued, 24))
+    old = CertificateFactory(
+        cooperative=cooperative,
+        crop=crop,
+        issued_on=issued,
+        expires_on=dates.add_months(issued, 24),
+    )
     expired = code(4, certificate=old)
     set_status(expired, CodeStatus.ACTIVE, au, on=on)
-    return {"au": au, "us": us, "cn": cn, "valid": valid, "suspended": suspended,
-            "revoked": revoked, "expired": expired, "cooperative": cooperative}
+    return {
+        "au": au,
+        "us": us,
+        "cn": cn,
+        "valid": valid,
+        "suspended": suspended,
+        "revoked": revoked,
+        "expired": expired,
+        "cooperative": cooperative,
+    }
 
 
 def client_in(language: str) -> Client:
@@ -180,8 +212,14 @@ def test_a_code_typed_in_any_case_or_without_dashes_redirects_to_its_page(world,
 
 def test_the_timeline_names_the_office_never_a_username(world, settings, administrator):
     settings.REGISTRY_OFFICE_NAME = "Chi cục TT&BVTV Sơn La"
-    set_status(world["valid"], CodeStatus.SUSPENDED, world["us"], on=dates.today(),
-               reason="Kiểm tra đột xuất", user=administrator)
+    set_status(
+        world["valid"],
+        CodeStatus.SUSPENDED,
+        world["us"],
+        on=dates.today(),
+        reason="Kiểm tra đột xuất",
+        user=administrator,
+    )
     text = page(client_in("en"), world["valid"]).content.decode()
     assert "Chi cục TT&amp;BVTV Sơn La" in text
     assert administrator.username not in text
@@ -219,23 +257,26 @@ def test_the_etag_changes_with_this_code_and_not_with_another(world):
     before = etag_of(valid)
     # Another code changes in every way this one could: its status, its inspections, itself.
     set_status(other, CodeStatus.SUSPENDED, world["au"], on=dates.today(), reason="x")
-    Inspection.objects.create(area_code=other, inspected_on=dates.today(), kind="periodic",
-                              result="compliant")
+    Inspection.objects.create(
+        area_code=other, inspected_on=dates.today(), kind="periodic", result="compliant"
+    )
     other.area_ha = Decimal("20.00")
     other.save()
     assert etag_of(valid) == before
 
     changes = [
-        lambda: set_status(valid, CodeStatus.SUSPENDED, world["us"], on=dates.today(),
-                           reason="y"),
-        lambda: Inspection.objects.create(area_code=valid, inspected_on=dates.today(),
-                                          kind="periodic", result="compliant"),
-        lambda: Inspection.objects.create(area_code=valid, inspected_on=dates.today(),
-                                          kind="video", result="compliant"),
+        lambda: set_status(valid, CodeStatus.SUSPENDED, world["us"], on=dates.today(), reason="y"),
+        lambda: Inspection.objects.create(
+            area_code=valid, inspected_on=dates.today(), kind="periodic", result="compliant"
+        ),
+        lambda: Inspection.objects.create(
+            area_code=valid, inspected_on=dates.today(), kind="video", result="compliant"
+        ),
         # a deletion moves no timestamp: the number of inspections changes
         lambda: Inspection.objects.filter(area_code=valid, kind="periodic").delete(),
-        lambda: _touch(valid.certificate, expires_on=valid.certificate.expires_on
-                       - timedelta(days=1)),
+        lambda: _touch(
+            valid.certificate, expires_on=valid.certificate.expires_on - timedelta(days=1)
+        ),
         lambda: _touch(world["cooperative"], name="HTX Đổi Tên"),
         lambda: _touch(AreaCode.objects.get(pk=valid.pk), variety="Nhãn lồng"),
     ]
@@ -265,22 +306,48 @@ def test_the_etag_and_last_modified_move_at_midnight(world, monkeypatch):
 
 
 def test_the_etag_differs_per_language(world):
-    assert page(client_in("en"), world["valid"])["ETag"] != page(
-        client_in("vi"), world["valid"]
-    )["ETag"]
+    assert (
+        page(client_in("en"), world["valid"])["ETag"]
+        != page(client_in("vi"), world["valid"])["ETag"]
+    )
 
 
-def test_a_page_last_modified_is_never_in_the_future(world):
+def test_last_modified_is_todays_midnight_for_a_code_unchanged_since(world):
+    """Verdicts are for today: the page changed at midnight even if the code did not."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+    from django.utils.http import parse_http_date
+
+    from registry.models import (
+        AreaCodeMarket,
+        CertificationBody,
+        Cooperative,
+        Crop,
+        Market,
+        VietGAPCertificate,
+    )
+
+    long_ago = timezone.now() - timedelta(days=400)
+    for model in (AreaCode, AreaCodeMarket, Cooperative, Crop, Market, VietGAPCertificate):
+        model.objects.update(updated_at=long_ago)
+    CertificationBody.objects.update(updated_at=long_ago)
     response = page(Client(), world["valid"])
-    assert response["Last-Modified"] <= http_date() or True  # format check below
-    assert response["Last-Modified"].endswith("GMT")
+    midnight = timezone.make_aware(datetime.combine(dates.today(), time.min))
+    assert parse_http_date(response["Last-Modified"]) == int(midnight.timestamp())
 
 
 # --- Headers: no other origin --------------------------------------------------------------------
 
 
-PUBLIC_PATHS = ["/", "/?q=chieng+khoong", "/stats/", "/codes/VN-SLOR-0001/",
-                "/codes/VN-SLOR-0001/label/", "/codes/VN-ZZOR-0404/"]
+PUBLIC_PATHS = [
+    "/",
+    "/?q=chieng+khoong",
+    "/stats/",
+    "/codes/VN-SLOR-0001/",
+    "/codes/VN-SLOR-0001/label/",
+    "/codes/VN-ZZOR-0404/",
+]
 
 
 @pytest.mark.parametrize("path", PUBLIC_PATHS)
@@ -321,7 +388,9 @@ def test_the_qr_url_follows_the_public_base_url(world, settings):
     assert response.status_code == 404  # no such packing house yet
     house = PackingHouseFactory(code="VN-SLPH-0001")
     response = Client().get(f"/packing-houses/{house.code}/qr.png")
-    assert decode_qr(response.content) == ["https://vungtrong.example.vn/packing-houses/VN-SLPH-0001/"]
+    assert decode_qr(response.content) == [
+        "https://vungtrong.example.vn/packing-houses/VN-SLPH-0001/"
+    ]
 
 
 def test_the_qr_svg_carries_the_code_under_the_symbol(world):
@@ -384,5 +453,5 @@ def test_statistics_count_active_codes(world):
     assert response.status_code == 200
     text = response.content.decode()
     # AU: 0001, 0002, 0004 active (0003 revoked); US: 0001 only (0002 suspended)
-    assert "<th scope=\"row\">AU – Market AU</th><td class=\"number\">3</td>" in text
-    assert "<th scope=\"row\">US – Market US</th><td class=\"number\">1</td>" in text
+    assert '<th scope="row">AU – Market AU</th><td class="number">3</td>' in text
+    assert '<th scope="row">US – Market US</th><td class="number">1</td>' in text
