@@ -26,25 +26,12 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 VERDICT_WORDS = {
-    "en": {
-        "valid": "valid",
-        "suspended": "suspended",
-        "revoked": "revoked",
-        "not_registered": "not registered",
-    },
-    "vi": {
-        "valid": "hợp lệ",
-        "suspended": "tạm dừng",
-        "revoked": "thu hồi",
-        "not_registered": "chưa đăng ký",
-    },
-    "zh-hans": {
-        "valid": "有效",
-        "suspended": "暂停",
-        "revoked": "已撤销",
-        "not_registered": "未注册",
-    },
+    "en": {"valid": "valid", "suspended": "suspended", "revoked": "revoked"},
+    "vi": {"valid": "còn hiệu lực", "suspended": "tạm dừng", "revoked": "đã thu hồi"},
+    "zh-hans": {"valid": "有效", "suspended": "暂停", "revoked": "已撤销"},
 }
+HTML_LANG = {"en": "en", "vi": "vi", "zh-hans": "zh-Hans"}
+NOT_REGISTERED = {"en": "not registered", "vi": "chưa đăng ký", "zh-hans": "未注册"}
 
 
 @pytest.fixture(autouse=True)
@@ -455,3 +442,146 @@ def test_statistics_count_active_codes(world):
     # AU: 0001, 0002, 0004 active (0003 revoked); US: 0001 only (0002 suspended)
     assert '<th scope="row">AU – Market AU</th><td class="number">3</td>' in text
     assert '<th scope="row">US – Market US</th><td class="number">1</td>' in text
+
+
+# --- Languages ---------------------------------------------------------------------------------
+
+
+def verdict_words(response) -> dict:
+    """market → the verdict word shown (after its symbol)."""
+    import re
+
+    html = response.content.decode()
+    found = {}
+    for market, word in re.findall(
+        r'<abbr title="[^"]*">(\w+)</abbr>.*?<strong class="verdict-word">'
+        r'<span class="verdict-symbol" aria-hidden="true">.</span> ([^<]+)</strong>',
+        html,
+        re.S,
+    ):
+        found[market] = word.strip()
+    return found
+
+
+@pytest.mark.parametrize("language", ["vi", "en", "zh-hans"])
+def test_the_page_speaks_each_language_and_html_lang_follows(world, language):
+    client = Client()
+    switched = client.get("/codes/VN-SLOR-0002/", {"lang": language})
+    assert switched.status_code == 302 and switched["Location"] == "/codes/VN-SLOR-0002/"
+    assert switched.cookies["django_language"].value == language
+    response = client.get("/codes/VN-SLOR-0002/")  # the cookie remembers it
+    parser = Verdicts()
+    parser.feed(response.content.decode())
+    assert parser.html_lang == HTML_LANG[language]
+    words = VERDICT_WORDS[language]
+    assert verdict_words(response) == {
+        "AU": words["valid"],
+        "US": words["suspended"],
+        "CN": NOT_REGISTERED[language],
+    }
+    revoked = client.get("/codes/VN-SLOR-0003/")
+    assert verdict_words(revoked)["AU"] == words["revoked"]
+    # the free-text reason as written, whatever the language
+    assert "Vùng trồng đã chuyển đổi cây trồng" in revoked.content.decode()
+
+
+def test_vietnamese_is_the_default_and_an_unknown_language_changes_nothing(world):
+    assert Verdicts().html_lang is None
+    response = Client().get("/codes/VN-SLOR-0001/")
+    assert verdict_words(response)["AU"] == "còn hiệu lực"
+    switched = Client().get("/stats/", {"lang": "xx", "q": "a"})
+    assert switched.status_code == 302 and switched["Location"] == "/stats/?q=a"
+    assert "django_language" not in switched.cookies
+
+
+def test_the_public_pages_chinese_does_not_reach_the_admin_or_the_api(world, client, administrator):
+    client.cookies["django_language"] = "zh-hans"
+    client.force_login(administrator)
+    admin_page = client.get("/admin/")
+    assert 'lang="vi"' in admin_page.content.decode()
+    api = client.get("/api/v1/area-codes/VN-ZZOR-0001/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert api.status_code == 404 and api.json()["detail"] == "Không tìm thấy."
+    public = client.get("/codes/VN-SLOR-0001/")
+    assert 'lang="zh-Hans"' in public.content.decode()
+
+
+PUBLIC_PATHS_SHOWN = [
+    "/",
+    "/?q=slor",
+    "/?crop=durian",
+    "/stats/",
+    "/codes/VN-SLOR-0002/",
+    "/codes/VN-SLOR-0003/",
+    "/codes/VN-SLOR-0004/",
+    "/codes/VN-ZZOR-0404/",
+    "/codes/VN-SLOR-0001/label/",
+]
+
+
+@pytest.mark.parametrize("language", ["vi", "zh-hans"])
+@pytest.mark.parametrize("path", PUBLIC_PATHS_SHOWN)
+def test_no_english_is_left_on_the_public_pages(world, language, path):
+    """No visible text of the page is one of the public pages' English messages (their
+    templates' and views' msgids, and the words of the statuses, verdicts, categories and
+    states they show): each must have been translated."""
+    from tests.test_vietnamese import visible_texts
+
+    from django.utils import translation
+
+    untranslated = set(ENGLISH)
+    if language != "vi":  # a missing translation falls back to the default language's
+        with translation.override("vi"):
+            untranslated |= {translation.gettext(text) for text in ENGLISH}
+    response = client_in(language).get(path)
+    leaks = [text for text in visible_texts(response.content.decode()) if text in untranslated]
+    assert not leaks, leaks
+
+
+def _po_strings(block: str, keyword: str) -> str | None:
+    """The (possibly multi-line) string after ``keyword`` in one .po entry."""
+    import ast
+
+    lines = block.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith(f"{keyword} "):
+            parts = [line[len(keyword) + 1 :]]
+            parts += [rest for rest in lines[index + 1 :] if rest.startswith('"')][
+                : next(
+                    (i for i, rest in enumerate(lines[index + 1 :]) if not rest.startswith('"')),
+                    len(lines),
+                )
+            ]
+            return "".join(ast.literal_eval(part) for part in parts)
+    return None
+
+
+def _public_english() -> set[str]:
+    from django.conf import settings
+    from django.utils import translation
+
+    from registry import choices
+
+    catalogue = settings.BASE_DIR / "registry/locale/zh_Hans/LC_MESSAGES/django.po"
+    english = set()
+    for block in catalogue.read_text(encoding="utf-8").split("\n\n"):
+        places = [line for line in block.splitlines() if line.startswith("#:")]
+        if not any("public" in place for place in places):
+            continue
+        for keyword in ("msgid", "msgid_plural"):
+            text = _po_strings(block, keyword)
+            if text and "%(" not in text and "<" not in text:
+                english.add(text)
+    for enumeration in (
+        choices.Verdict,
+        choices.CodeStatus,
+        choices.ChangeSource,
+        choices.SupervisionState,
+        choices.InspectionKind,
+        choices.CertificateValidity,
+    ):
+        with translation.override("en"):
+            english |= {str(label) for label in enumeration.labels}
+    return english - {"PNG", "SVG"}
+
+
+ENGLISH = _public_english()
