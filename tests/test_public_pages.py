@@ -524,9 +524,9 @@ def test_no_english_is_left_on_the_public_pages(world, language, path):
     """No visible text of the page is one of the public pages' English messages (their
     templates' and views' msgids, and the words of the statuses, verdicts, categories and
     states they show): each must have been translated."""
-    from tests.test_vietnamese import visible_texts
-
     from django.utils import translation
+
+    from tests.test_vietnamese import visible_texts
 
     untranslated = set(ENGLISH)
     if language != "vi":  # a missing translation falls back to the default language's
