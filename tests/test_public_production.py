@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_public_pages_render_with_debug_off_from_the_collected_files(
-    client, production_static  # noqa: F811
+    client,
+    production_static,  # noqa: F811
 ):
     code = AreaCodeFactory(code="VN-SLOR-0001")
     set_status(code, CodeStatus.ACTIVE, MarketFactory(code="AU"), on=dates.today())
