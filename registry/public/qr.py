@@ -142,8 +142,8 @@ def svg(url: str, caption: str, title: str) -> bytes:
     qr = symbol(url)
     out = io.BytesIO()
     qr.save(out, kind="svg", scale=1, border=BORDER, xmldecl=False, svgns=False, omitsize=True)
-    path_start = out.getvalue().decode().index("<path")
-    path = out.getvalue().decode()[path_start:].removesuffix("</svg>")
+    drawn = out.getvalue().decode().strip()
+    path = drawn[drawn.index("<path") :].removesuffix("</svg>")
     side = qr.symbol_size(scale=1, border=BORDER)[0]
     height = side + 6
     return (
