@@ -212,6 +212,9 @@ REGISTRY_OFFICE_NAME = os.environ.get(
 # The public pages' address on printed QR codes and labels (e.g. https://vungtrong.example.vn);
 # empty: the address the request came to (the admin's host when printed from the admin).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+# Rendered code pages are kept (in the "default" cache) for this many seconds under their ETag,
+# which changes with the code's data, the day and the language: never stale. 0: render each time.
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "86400"))
 # At most this many labels on one printed sheet (the admin's filtered selection).
 PUBLIC_LABELS_MAX = int(os.environ.get("PUBLIC_LABELS_MAX", "200"))
 # The admin's code lists count exactly up to this many rows; past it (by PostgreSQL's planner

@@ -18,8 +18,8 @@ from registry.public import listing, pages, qr, stamps
 from registry.public.http import public_page
 from registry.rules import dates
 
-#: Rendered code pages, keyed by their ETag (so never stale) and QR images by their URL.
-PAGE_CACHE_SECONDS = 24 * 3600
+#: QR images, keyed by the URL they encode (a code is never deleted or reused).
+QR_CACHE_SECONDS = 24 * 3600
 
 
 def _language() -> str:
@@ -53,13 +53,15 @@ class CodePage:
         stamp = self.stamp(request, code)
         if stamp is None:
             return self.missing(request, code)
+        # Rendered pages are kept under their ETag: never stale, whatever changes.
         key = f"public:page:{self.url_name}:{stamp.etag(dates.today(), _language())}"
-        cache = caches["default"]
-        html = cache.get(key)
+        seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
+        html = caches["default"].get(key) if seconds else None
         if html is None:
             context = pages.page_context(self.subject, stamp.code, dates.today())
             html = render_to_string(self.template, context, request)
-            cache.set(key, html, PAGE_CACHE_SECONDS)
+            if seconds:
+                caches["default"].set(key, html, seconds)
         return HttpResponse(html)
 
     def missing(self, request, code):
@@ -129,7 +131,7 @@ def _qr_view(kind: str, url_name: str, model):
                 body = qr.svg(
                     url, code, gettext("QR code of the page of %(code)s") % {"code": code}
                 )
-            cache.set(key, body, PAGE_CACHE_SECONDS)
+            cache.set(key, body, QR_CACHE_SECONDS)
         etag = '"' + key.rsplit(":", 1)[1] + '"'
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponse(status=304)
