@@ -168,6 +168,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--duration", type=float, default=5)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
     args = parser.parse_args(argv)
     base = server_url()
     if args.seed:
@@ -211,6 +212,10 @@ def main(argv=None) -> int:
         for server in servers:
             server.terminate()
             server.wait(30)
+        if args.drop:
+            connections.close_all()
+            with admin_connection(base) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
     print(
         f"load tool: {summary['tool']}, {args.connections} connections, "
         f"medians of {args.repeat} runs of {args.duration:g} s; errors: "

@@ -164,6 +164,7 @@ LANGUAGES = [
     ("en", _("English")),
     ("zh-hans", _("Chinese (simplified)")),
 ]
+PUBLIC_ONLY_LANGUAGES = ["zh-hans"]
 LOCALE_PATHS = [BASE_DIR / "registry" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_I18N = True

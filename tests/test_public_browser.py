@@ -171,6 +171,15 @@ def test_a_buyer_checks_a_code_in_three_languages(browser, live_server, settings
         if suspended_for:
             assert visit.verdicts()[suspended_for] == VERDICT_WORDS[language][Verdict.SUSPENDED]
 
+    # Printed, the page fits one A4 sheet (the print stylesheet).
+    pdf = base64.b64decode(
+        browser.execute_cdp_cmd("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69})[
+            "data"
+        ]
+    )
+    (ARTIFACTS / "code-printed.pdf").write_bytes(pdf)
+    assert _pdf_pages(pdf) == 1, f"the printed page runs over {_pdf_pages(pdf)} sheets"
+
     # Remembered: a new page in the same session is still Chinese.
     browser.get(live_server.url + "/stats/")
     visit.check("stats-zh-Hans")
@@ -186,3 +195,11 @@ def test_a_buyer_checks_a_code_in_three_languages(browser, live_server, settings
     assert any("qr.svg" in url for url in visit.requested), "the QR image was loaded"
     assert not visit.too_wide, visit.too_wide
     assert len(list(ARTIFACTS.glob("*-360.png"))) == len(list(ARTIFACTS.glob("*-1280.png"))) == 8
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    """The page count of Chromium's PDF: its page tree's /Count."""
+    import re
+
+    counts = [int(n) for n in re.findall(rb"/Count (\d+)", pdf)]
+    return max(counts)

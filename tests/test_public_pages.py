@@ -590,3 +590,9 @@ def _public_english() -> set[str]:
 
 
 ENGLISH = _public_english()
+
+
+def test_downloads_still_offer_vietnamese_and_english_only(world):
+    refused = Client().get("/api/v1/area-codes/", {"format": "csv", "lang": "zh-hans"})
+    assert refused.status_code == 400
+    assert refused.json()["lang"] == ["Chọn một trong: vi, en."]

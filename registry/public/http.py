@@ -66,7 +66,8 @@ def _remember_language(request, asked: str):
 
 
 class AdminLanguagesMiddleware:
-    """After LocaleMiddleware: Chinese is offered on the public pages only. The admin and the
+    """After LocaleMiddleware: Chinese (``PUBLIC_ONLY_LANGUAGES``) is offered on the public
+    pages only. The admin and the
     API have no Chinese catalogue of their own, so there a reader who asks for Chinese gets
     the default language (Vietnamese), as before Chinese existed."""
 
@@ -77,7 +78,8 @@ class AdminLanguagesMiddleware:
 
     def __call__(self, request):
         language = translation.get_language() or ""
-        if language.startswith("zh") and request.path.startswith(self.OUTSIDE):
+        public_only = language in settings.PUBLIC_ONLY_LANGUAGES
+        if public_only and request.path.startswith(self.OUTSIDE):
             translation.activate(settings.LANGUAGE_CODE)
             request.LANGUAGE_CODE = settings.LANGUAGE_CODE
         return self.get_response(request)
