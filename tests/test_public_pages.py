@@ -596,3 +596,24 @@ def test_downloads_still_offer_vietnamese_and_english_only(world):
     refused = Client().get("/api/v1/area-codes/", {"format": "csv", "lang": "zh-hans"})
     assert refused.status_code == 400
     assert refused.json()["lang"] == ["Chọn một trong: vi, en."]
+
+
+def test_a_code_page_reads_seven_queries_and_a_revalidation_one(
+    world, django_assert_num_queries, settings
+):
+    """The validator, the code with its relations, its statuses, its timeline, its
+    inspections, the data version and the markets (kept in memory under the version, but this
+    test's transaction has written, so they are read again); a 304 or a kept page needs the
+    validator alone."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    client = Client()
+    with django_assert_num_queries(7):
+        first = client.get("/codes/VN-SLOR-0001/")
+    with django_assert_num_queries(1):
+        assert (
+            client.get("/codes/VN-SLOR-0001/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+        )
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 60
+    client.get("/codes/VN-SLOR-0001/")
+    with django_assert_num_queries(1):
+        assert client.get("/codes/VN-SLOR-0001/").status_code == 200

@@ -13,6 +13,8 @@ from django.http import HttpResponseRedirect
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from registry import data_version
+
 #: Everything from the app's own origin only: no
 #: inline script or style, no frames, forms only to the app.
 CONTENT_SECURITY_POLICY = (
@@ -26,7 +28,7 @@ PUBLIC_LANGUAGES = ("vi", "en", "zh-hans")
 
 def public_page(view):
     """Wraps a public view: ``?lang=xx`` sets the language cookie and redirects to the same
-    URL without it; every answer gets the CSP, ``Vary`` on the language's sources, and
+    URL without it; the data version is read once; every answer gets the CSP, ``Vary`` on the language's sources, and
     revalidation on each use (``no-cache``: the ETag makes that cheap)."""
 
     @wraps(view)
@@ -34,7 +36,8 @@ def public_page(view):
         asked = request.GET.get("lang")
         if asked is not None:
             return _remember_language(request, asked)
-        response = view(request, *args, **kwargs)
+        with data_version.one_version():  # reference tables: the version read once
+            response = view(request, *args, **kwargs)
         response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.setdefault("Referrer-Policy", "same-origin")
         patch_vary_headers(response, ("Cookie", "Accept-Language"))

@@ -170,10 +170,10 @@ def shown_reason(reason: str) -> str:
     return gettext(reason) if reason == IMPORT_REASON else reason
 
 
-def verdict_rows(statuses: list[dict], certificate, on: date) -> list[dict]:
+def verdict_rows(statuses: list[dict], certificate, on: date, every_market: dict) -> list[dict]:
     by_market = {s["market_id"]: s for s in statuses}
     rows = []
-    for market_id, market in markets().items():
+    for market_id, market in every_market.items():
         status = by_market.get(market_id)
         verdict = verdicts.verdict_for(status and status["status"], certificate, on)
         rows.append(
@@ -223,7 +223,8 @@ def page_context(subject: Subject, code: str, on: date) -> dict | None:
             row["certificate__expires_on"],
             row["certificate__revoked_on"],
         )
-    status_codes = {m["id"]: m["code"] for m in markets().values()}
+    every_market = markets()
+    status_codes = {m["id"]: m["code"] for m in every_market.values()}
     end = supervision.monitored_until(
         [(i["inspected_on"], i["kind"]) for i in inspections],
         supervision.supervised_markets(
@@ -231,7 +232,7 @@ def page_context(subject: Subject, code: str, on: date) -> dict | None:
         ),
     )
     state = supervision.state_from_end(end, on)
-    rows = verdict_rows(statuses, certificate, on)
+    rows = verdict_rows(statuses, certificate, on, every_market)
     context = {
         "row": row,
         "today": on,
