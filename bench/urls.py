@@ -19,5 +19,6 @@ if os.environ.get("REGISTRY_PREPARED_LOOKUPS") == "0":
 urlpatterns = [
     path("bench/lookup/<str:code>/", yardstick.lookup),
     path("bench/list/", yardstick.filtered_list),
+    path("bench/code-page/<str:code>/", yardstick.code_page),
     *registry_urlpatterns,
 ]

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "registry.public.http.AdminLanguagesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -154,9 +155,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Vietnamese by default; English when the browser asks for it.
+# Vietnamese by default; English when the browser asks for it; Chinese (simplified) on the
+# public pages only (registry.public.http.AdminLanguagesMiddleware keeps the admin and the API
+# in Vietnamese or English).
 LANGUAGE_CODE = "vi"
-LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+LANGUAGES = [
+    ("vi", _("Vietnamese")),
+    ("en", _("English")),
+    ("zh-hans", _("Chinese (simplified)")),
+]
+PUBLIC_ONLY_LANGUAGES = ["zh-hans"]
 LOCALE_PATHS = [BASE_DIR / "registry" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_I18N = True
@@ -202,6 +210,14 @@ REGISTRY_MIN_EXPORT_AREA_HA = float(os.environ.get("REGISTRY_MIN_EXPORT_AREA_HA"
 REGISTRY_OFFICE_NAME = os.environ.get(
     "REGISTRY_OFFICE_NAME", "Chi cục Trồng trọt và Bảo vệ thực vật"
 )
+# The public pages' address on printed QR codes and labels (e.g. https://vungtrong.example.vn);
+# empty: the address the request came to (the admin's host when printed from the admin).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+# Rendered code pages are kept (in the "default" cache) for this many seconds under their ETag,
+# which changes with the code's data, the day and the language: never stale. 0: render each time.
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "86400"))
+# At most this many labels on one printed sheet (the admin's filtered selection).
+PUBLIC_LABELS_MAX = int(os.environ.get("PUBLIC_LABELS_MAX", "200"))
 # The admin's code lists count exactly up to this many rows; past it (by PostgreSQL's planner
 # estimate, when the exact count is not cached) they show "about N" and count nothing.
 ADMIN_EXACT_COUNT_LIMIT = int(os.environ.get("ADMIN_EXACT_COUNT_LIMIT", "100000"))

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz, readyz
@@ -8,7 +7,6 @@ from config.health import healthz, readyz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     # set_language: the admin header's language switch (Vietnamese by default, English on request)
     path("i18n/", include("django.conf.urls.i18n")),
@@ -16,6 +14,8 @@ urlpatterns = [
     path("open-data/", include("registry.open_data.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The public verification pages: search at /, /codes/<code>/, /packing-houses/, /stats/
+    path("", include("registry.public.urls")),
 ]
 
 handler400 = "registry.api.errors.bad_request"

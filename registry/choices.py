@@ -59,3 +59,14 @@ class SupervisionState(models.TextChoices):
     DUE = "due", _("inspection due")
     OVERDUE = "overdue", _("inspection overdue")
     NEVER = "never", _("never inspected")
+
+
+class Verdict(models.TextChoices):
+    """What the public page answers for one code, one market, one day
+    (registry.rules.verdicts): valid, or the one reason it is not."""
+
+    VALID = "valid", _("valid")
+    BASIS_NOT_IN_FORCE = "basis_not_in_force", _("not valid: VietGAP basis not in force")
+    SUSPENDED = "suspended", _("suspended")
+    REVOKED = "revoked", _("revoked")
+    NOT_REGISTERED = "not_registered", _("not registered")

@@ -71,3 +71,34 @@ def test_benchmark_runs_at_tiny_scale(tmp_path):
     assert "| Admin codes changelist, market AU" in result.stdout
     assert data["admin_list"]["first page"]["rows"] == 200
     assert data["xlsx"]["all"]["rows"] == 200
+
+
+@pytest.mark.slow
+def test_public_pages_benchmark_runs_at_tiny_scale():
+    if not postgres_available():
+        pytest.skip("the benchmark needs a PostgreSQL server")
+    database = f"vungtrong_public_bench_{os.getpid()}"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/public_pages.py",
+            "--database",
+            database,
+            "--seed",
+            "200",
+            "--repeat",
+            "1",
+            "--duration",
+            "0.5",
+            "--drop",
+        ],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert "| Public code page (req/s)" in result.stdout
+    assert "| QR PNG once cached" in result.stdout
+    assert "errors: 0 / 0" in result.stdout

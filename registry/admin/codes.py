@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from registry.admin.inspections import InspectionsInline
+from registry.admin.labels import LabelsAdminMixin
 from registry.admin.list_filters import (
     AREA_CODE_FILTERS,
     PACKING_HOUSE_FILTERS,
@@ -92,7 +93,7 @@ class CodeAdmin(StatusActionsMixin, NeverDeletedAdmin):
 
 
 @admin.register(AreaCode)
-class AreaCodeAdmin(SpreadsheetAdminMixin, CodeAdmin):
+class AreaCodeAdmin(LabelsAdminMixin, SpreadsheetAdminMixin, CodeAdmin):
     list_display = (
         "code",
         "kind",

@@ -53,14 +53,13 @@ class DownloadMixin:
         if file_format not in DOWNLOAD_FORMATS:
             return super().list(request, *args, **kwargs)
         language = request.query_params.get("lang")
-        if language and language not in dict(settings.LANGUAGES):
+        # Chinese is offered on the public pages only (settings.PUBLIC_ONLY_LANGUAGES).
+        languages = [
+            code for code, _name in settings.LANGUAGES if code not in settings.PUBLIC_ONLY_LANGUAGES
+        ]
+        if language and language not in languages:
             raise ValidationError(
-                {
-                    "lang": [
-                        _("Choose one of: %(languages)s.")
-                        % {"languages": ", ".join(dict(settings.LANGUAGES))}
-                    ]
-                }
+                {"lang": [_("Choose one of: %(languages)s.") % {"languages": ", ".join(languages)}]}
             )
         table = TABLES_BY_MODEL[self.get_queryset().model]
         queryset = self.filter_queryset(self.get_queryset())
