@@ -3,7 +3,8 @@
 
 - **Administrators**: every registry permission, status changes, users and API tokens.
 - **Data entry**: add and change cooperatives, certificates, codes, packing houses and
-  inspections (with their samples and attachments); view the rest. No status changes, no user management.
+  inspections (with their samples and attachments), seasons and their export declarations;
+  view the rest (clearing a season's capacity flag is for Administrators). No status changes, no user management.
 - **Staff**: view (and so download) everything; change nothing.
 """
 
@@ -24,6 +25,8 @@ DATA_ENTRY_MODELS = [
     "inspection",
     "inspectionsample",
     "inspectionattachment",
+    "season",
+    "seasonmarket",
 ]
 
 
