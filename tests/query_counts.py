@@ -50,6 +50,16 @@ QUERY_COUNTS = {
     "api inspections detail": 4,
     "api inspections csv": 1,
     "api inspections history": 7,
+    # --- API: seasons (issue 12): the seasons, their declarations with markets, their
+    # clearances; the capacity state is a CASE in the list's query, not a query per season.
+    # The market filter reads its market (no reference table inside a writing transaction).
+    "api seasons list": 5,
+    "api seasons list signed in": 5,
+    "api seasons list capacity": 6,
+    "api seasons detail": 3,
+    "api seasons csv": 1,
+    "api seasons xlsx": 2,
+    "api seasons history": 4,
     # --- API: reference tables
     "api markets list": 3,
     "api markets detail": 1,
@@ -63,7 +73,7 @@ QUERY_COUNTS = {
     # The code lists ask the planner's estimate first when the exact count is not cached
     # (one EXPLAIN; past ADMIN_EXACT_COUNT_LIMIT it replaces the count).
     "admin areacode changelist": 13,
-    "admin areacode change": 16,
+    "admin areacode change": 17,
     "admin packinghouse changelist": 12,
     "admin packinghouse change": 11,
     "admin cooperative changelist": 11,
@@ -80,7 +90,11 @@ QUERY_COUNTS = {
     "admin trademarkright change": 5,
     "admin inspection changelist": 9,
     "admin inspection change": 16,
-    "admin index": 8,
+    "admin season changelist": 9,
+    "admin season change": 17,
+    # Issue 12, seasons: the code's page lists its seasons (+1); the index counts the seasons
+    # per capacity state (+1).
+    "admin index": 9,
 }
 
 #: Where SQLite runs another number of queries than PostgreSQL. API and admin lists read no
@@ -99,6 +113,10 @@ SQLITE_QUERY_COUNTS = {
     "api cooperatives list": 3,
     "api cooperatives csv": 2,
     "api inspections csv": 2,
+    "api seasons list": 4,
+    "api seasons list signed in": 4,
+    "api seasons list capacity": 5,
+    "api seasons csv": 2,
     "api vietgap-certificates list": 2,
     "api markets list": 2,
     "api crops list": 2,
@@ -117,6 +135,7 @@ SQLITE_QUERY_COUNTS = {
     "admin certificationbody changelist": 5,
     "admin trademarkright changelist": 8,
     "admin inspection changelist": 8,
+    "admin season changelist": 8,
 }
 
 #: Importing N new area codes (each registered for one market) through the admin's import

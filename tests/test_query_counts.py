@@ -17,6 +17,7 @@ endpoint's measured counts in the file's format.
 import io
 from contextlib import contextmanager
 from datetime import date, timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -37,6 +38,8 @@ from registry.models import (
     InspectionSample,
     Market,
     PackingHouse,
+    Season,
+    SeasonMarket,
     TrademarkRight,
     VietGAPCertificate,
 )
@@ -68,7 +71,7 @@ def build(n: int) -> None:
     expired), area codes (some without a certificate, in two markets, half suspended in one)
     and packing houses (half with a cooperative)."""
     au, _us, cn = (MarketFactory(code=code) for code in ("AU", "US", "CN"))
-    longan = CropFactory(slug="longan")
+    longan = CropFactory(slug="longan", max_yield_tonnes_per_ha=Decimal("20"))
     CropFactory(slug="mango", name_vi="Xoài", name_en="Mango")
     body = CertificationBodyFactory()
     today = timezone.localdate()
@@ -111,6 +114,16 @@ def build(n: int) -> None:
             )
             inspection.markets.set([cn])
             InspectionSample.objects.create(inspection=inspection, substance="x", exceeded=True)
+        for year in (2024, 2025):  # two seasons, the second over capacity for odd codes
+            season = Season.objects.create(
+                area_code=code,
+                crop_year=year,
+                expected_tonnes=Decimal("100") + Decimal("400") * (i % 2) * (year - 2024),
+                harvest_start=date(year, 7, 1),
+                harvest_end=date(year, 8, 31),
+            )
+            SeasonMarket.objects.create(season=season, market=cn, tonnes=Decimal("50"))
+            SeasonMarket.objects.create(season=season, market=au, tonnes=Decimal("20"))
         Inspection.objects.create(
             packing_house=house,
             inspected_on=today - timedelta(days=60),
@@ -191,7 +204,15 @@ def inspection(tail=""):
     return path
 
 
+def season(tail=""):
+    def path():
+        return f"seasons/VN-SLOR-0001:2025/{tail}"
+
+    return path
+
+
 ADMIN_MODELS = {
+    "season": Season,
     "inspection": Inspection,
     "areacode": AreaCode,
     "packinghouse": PackingHouse,
@@ -254,6 +275,13 @@ ENDPOINTS = {
     "api inspections detail": api_get(inspection()),
     "api inspections csv": api_get("inspections/", {"format": "csv"}),
     "api inspections history": api_get(inspection("history/"), signed_in=True),
+    "api seasons list": api_get("seasons/"),
+    "api seasons list signed in": api_get("seasons/", signed_in=True),
+    "api seasons list capacity": api_get("seasons/", {"capacity": "exceeded", "market": "CN"}),
+    "api seasons detail": api_get(season()),
+    "api seasons csv": api_get("seasons/", {"format": "csv"}),
+    "api seasons xlsx": api_get("seasons/", {"format": "xlsx"}),
+    "api seasons history": api_get(season("history/"), signed_in=True),
     "api markets list": api_get("markets/"),
     "api markets detail": api_get("markets/au/"),
     "api crops list": api_get("crops/"),

@@ -233,6 +233,11 @@ class ClearRequestSerializer(serializers.Serializer):
     note = serializers.CharField(help_text="Why the figures are acceptable.")
 
 
+def _plain_number(text: str, most_digits: int) -> bool:
+    """ASCII digits only, few enough for the column ("³" is a digit to Python)."""
+    return text.isascii() and text.isdigit() and len(text) <= most_digits
+
+
 def season_queryset():
     return Season.objects.select_related("area_code__crop").prefetch_related(
         Prefetch("declarations", queryset=SeasonMarket.objects.select_related("market")),
@@ -259,15 +264,15 @@ class SeasonViewSet(DownloadMixin, RegistryViewSet):
     def get_object(self):
         value = str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
         queryset = self.get_queryset()
-        if value.isdigit():
+        code, _colon, year = value.rpartition(":")
+        if _plain_number(value, 18):
             found = queryset.filter(pk=int(value)).first()
-        else:
-            code, _colon, year = value.rpartition(":")
-            if not (code and year.isascii() and year.isdigit()):
-                raise Http404
+        elif code and _plain_number(year, 4):
             found = queryset.filter(
                 area_code__code=keys.normalise_code(code), crop_year=int(year)
             ).first()
+        else:
+            found = None
         if found is None:
             raise Http404
         self.check_object_permissions(self.request, found)
