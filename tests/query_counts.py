@@ -151,5 +151,10 @@ IMPORT_QUERY_COUNTS = {
     "import area codes confirm": (30, 0),
     "import inspections preview": (12, 0),
     "import inspections confirm": (25, 0),
+    # Seasons: the preview is constant; each new season's declarations are written one by one
+    # with their history (read the season's declarations, then per market an insert and its
+    # history row: 5 queries for two markets). Seasons have a handful of markets each.
+    "import seasons preview": (12, 0),
+    "import seasons confirm": (21, 5),
 }
 SQLITE_IMPORT_QUERY_COUNTS = {}

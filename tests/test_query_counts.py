@@ -435,6 +435,29 @@ def inspection_import_counts(clients, n: int) -> tuple[int, int]:
         return admin_import_queries(clients, "inspection", inspection_rows(n), n, check)
 
 
+def season_rows(n: int) -> bytes:
+    """``n`` new seasons of one code, each declaring for two markets."""
+    lines = ["code,crop_year,expected_tonnes,harvest_start,harvest_end,declarations"]
+    lines += [
+        f"VN-SLOR-0002,{2000 + i},100,{2000 + i}-07-01,{2000 + i}-08-01,CN: 10; AU: 5"
+        for i in range(n)
+    ]
+    return "\n".join(lines).encode()
+
+
+def season_import_counts(clients, n: int) -> tuple[int, int]:
+    """The import's queries for ``n`` new seasons with their declarations (written one by
+    one, with their history: a row's declarations cost a few queries each)."""
+    with one_example():
+
+        def check():
+            imported = Season.objects.filter(crop_year__lt=2020)
+            assert imported.count() == n
+            assert SeasonMarket.objects.filter(season__in=imported).count() == 2 * n
+
+        return admin_import_queries(clients, "season", season_rows(n), n, check)
+
+
 def test_import_query_counts_follow_the_per_row_formula(admin_user):
     build(3)
     clients = Clients(admin_user)
@@ -450,5 +473,7 @@ def test_import_query_counts_follow_the_per_row_formula(admin_user):
             "import inspections preview": preview,
             "import inspections confirm": confirm,
         }
+        preview, confirm = season_import_counts(clients, n)
+        measured[n] |= {"import seasons preview": preview, "import seasons confirm": confirm}
         expected[n] = {name: base + per_row * n for name, (base, per_row) in formulas.items()}
     assert measured == expected, "queries of importing N rows, by N"
