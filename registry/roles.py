@@ -2,9 +2,9 @@
 ``sync_role_groups`` (safe to run again):
 
 - **Administrators**: every registry permission, status changes, users and API tokens.
-- **Data entry**: add and change cooperatives, certificates, codes, packing houses and
+- **Data entry**: add and change cooperatives, certificates, codes, packing houses,
   inspections (with their samples and attachments), seasons and their export declarations;
-  view the rest (clearing a season's capacity flag is for Administrators). No status changes, no user management.
+  view the rest. No status changes, no capacity clearances, no user management.
 - **Staff**: view (and so download) everything; change nothing.
 """
 
