@@ -70,3 +70,29 @@ class Verdict(models.TextChoices):
     SUSPENDED = "suspended", _("suspended")
     REVOKED = "revoked", _("revoked")
     NOT_REGISTERED = "not_registered", _("not registered")
+
+
+class SeasonStandard(models.TextChoices):
+    """The production standard a season was grown under (Decision 3156/QĐ-BNN-TT asks for it)."""
+
+    VIETGAP = "vietgap", _("VietGAP")
+    GLOBALGAP = "globalgap", _("GlobalG.A.P.")
+    ORGANIC = "organic", _("organic")
+    OTHER = "other", _("other or none")
+
+
+class CapacityState(models.TextChoices):
+    """A season's capacity check (registry.rules.capacity): derived, never typed."""
+
+    OK = "ok", _("within capacity")
+    EXCEEDED = "exceeded", _("capacity exceeded")
+    CLEARED = "cleared", _("exceeded, cleared by an administrator")
+
+
+class CapacityReason(models.TextChoices):
+    """Why a season is flagged (registry.rules.capacity)."""
+
+    EXPECTED_ABOVE_CAPACITY = "expected_above_capacity", _("expected output above capacity")
+    ACTUAL_ABOVE_CAPACITY = "actual_above_capacity", _("actual output above capacity")
+    DECLARED_ABOVE_CAPACITY = "declared_above_capacity", _("declared for export above capacity")
+    DECLARED_ABOVE_OUTPUT = "declared_above_output", _("declared for export above output")

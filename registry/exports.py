@@ -41,7 +41,7 @@ from django.db.models.functions import Concat, NullIf
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
 
-from registry.models import CertificateValidity, Market, TrademarkRight
+from registry.models import CertificateValidity, Market, SeasonMarket, TrademarkRight
 from registry.rules import dates, queries, transitions
 from registry.tables import Table
 
@@ -169,6 +169,8 @@ class _LocalTimestamp(Func):
 
 
 def _column_expression(model, column):
+    if column.path.endswith("_state"):  # a table's computed column (Table.annotations)
+        return F(column.path)
     field = _field(model, column.path)
     if isinstance(field, models.DateTimeField):
         return _LocalTimestamp(F(column.path))
@@ -232,6 +234,8 @@ def copy_queryset(
                 .values("marks")
             )
             expressions[name] = escaped(Subquery(marks))
+        elif column.key == "declarations":
+            expressions[name] = escaped(Subquery(_declarations_sql()))
         elif column.key in MANY_TO_MANY_CODES:
             codes = (
                 _through(table.model, column.key)
@@ -277,7 +281,8 @@ def copy_queryset(
             expressions[key] = labelled(f"m_{market.pk}__status", labels.get(key))
     names = list(expressions)
     return (
-        queryset.select_related(None)
+        table.annotated(queryset)
+        .select_related(None)
         .prefetch_related(None)
         .annotate(**relations)
         .annotate(**expressions)
@@ -324,7 +329,7 @@ def value_chunks(
     keys = [column.key for column in table.columns + table.market_columns(markets)]
     paths = ["pk", *[c.path for c in table.columns if c.path], *table.extra_paths]
     position = {path: index for index, path in enumerate(paths)}
-    rows = queryset.select_related(None).prefetch_related(None).values_list(*paths)
+    rows = table.annotated(queryset).select_related(None).prefetch_related(None).values_list(*paths)
     for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
         computed = _computed(table, chunk, position, markets)
         values = []
@@ -392,6 +397,15 @@ def _computed(table: Table, chunk: list[tuple], position: dict, markets) -> dict
         for pk, code in related:
             codes = computed[pk].get(key)
             computed[pk][key] = f"{codes}; {code}" if codes else code
+    if "declarations" in keys:
+        for season_id, market, tonnes in (
+            SeasonMarket.objects.filter(season_id__in=pks)
+            .order_by("market__code")
+            .values_list("season_id", "market__code", "tonnes")
+        ):
+            text = declaration_text(market, tonnes)
+            before = computed[season_id].get("declarations")
+            computed[season_id]["declarations"] = f"{before}; {text}" if before else text
     validity_key = "validity" if "validity" in keys else "certificate_validity"
     if validity_key in keys:
         prefix = "" if validity_key == "validity" else "certificate__"
@@ -404,6 +418,33 @@ def _computed(table: Table, chunk: list[tuple], position: dict, markets) -> dict
                     row[position[f"{prefix}revoked_on"]],
                 )
     return computed
+
+
+def declaration_text(market_code: str, tonnes) -> str:
+    """One market's declaration as a download writes it: ``CN: 12.50``."""
+    return f"{market_code}: {tonnes}"
+
+
+def _declarations_sql():
+    """SQL for ``declaration_text``, joined with "; " in market order, per season."""
+    return (
+        SeasonMarket.objects.filter(season=OuterRef("pk"))
+        .order_by()
+        .values("season")
+        .annotate(
+            text=StringAgg(
+                Concat(
+                    "market__code",
+                    Value(": "),
+                    Func(F("tonnes"), function="CAST", template="CAST(%(expressions)s AS text)"),
+                    output_field=models.TextField(),
+                ),
+                "; ",
+                order_by="market__code",
+            )
+        )
+        .values("text")
+    )
 
 
 def filename(

@@ -208,3 +208,43 @@ class SearchFilter(django_filters.CharFilter):
         for word in fold(value or "").split():
             qs = qs.filter(search_text__contains=word)
         return qs
+
+
+class YearsField(forms.Field):
+    """Years (``2025`` or ``2024,2025``): whole numbers from 1900 to 2100, else an error."""
+
+    widget = MultiValueWidget
+    default_error_messages = {"invalid": _("Enter years as whole numbers, e.g. 2025.")}
+
+    def clean(self, value):
+        if not value:
+            return []
+        refuse_null_characters(value)
+        years = []
+        for item in value:
+            text = str(item).strip()
+            if not (text.isascii() and text.isdigit()) or not 1900 <= int(text) <= 2100:
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            years.append(int(text))
+        return years
+
+
+class YearsFilter(django_filters.Filter):
+    """Several years, repeated or comma-separated, meaning OR."""
+
+    field_class = YearsField
+
+    def __init__(self, *args, lookup_expr="in", **kwargs):
+        super().__init__(*args, lookup_expr=lookup_expr, **kwargs)
+        set_override(
+            self,
+            "field",
+            {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": kwargs.get("help_text") or kwargs.get("label") or "",
+            },
+        )
+
+    def filter(self, qs, value):
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs

@@ -13,9 +13,11 @@ from registry.filter_fields import (
     StrictBooleanFilter,
     WindowedDateFilter,
     WindowedIsoDateTimeFilter,
+    YearsFilter,
 )
 from registry.models import (
     AreaCode,
+    CapacityState,
     CertificateValidity,
     CertificationBody,
     CodeKind,
@@ -30,9 +32,11 @@ from registry.models import (
     Market,
     PackingHouse,
     Province,
+    Season,
     SupervisionState,
     VietGAPCertificate,
 )
+from registry.rules import capacity as capacity_rules
 from registry.rules import queries, supervision
 
 
@@ -324,6 +328,54 @@ class InspectionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Inspection
         fields = []
+
+
+class SeasonFilterSet(django_filters.FilterSet):
+    code = code_keys_filter("area_code", AreaCode, _("growing-area code"))
+    crop_year = YearsFilter(
+        field_name="crop_year", label=_("crop year"), help_text=_("Year(s), e.g. 2025.")
+    )
+    crop = crop_filter(field_name="area_code__crop")
+    province = province_filter("area_code__commune__province")
+    cooperative = cooperative_filter("area_code__cooperative")
+    market = market_filter(
+        method="filter_market",
+        help_text=_("Market code(s): seasons with tonnes declared for export to one of them."),
+    )
+    capacity = ChoicesFilter(
+        choices=CapacityState.choices,
+        method="filter_capacity",
+        label=_("capacity check"),
+        help_text=_(
+            "ok, exceeded (output or export declarations above what the area can grow, or "
+            "declarations above the output; not cleared) or cleared (exceeded, cleared by an "
+            "administrator for the figures as they are)."
+        ),
+    )
+    updated_since = WindowedIsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("updated since")
+    )
+    q = SearchFilter(label=_("search"), help_text=_("Code, variety or notes."))
+
+    class Meta:
+        model = Season
+        fields = []
+
+    def filter_market(self, queryset, name, markets):
+        if not markets:
+            return queryset
+        declared = Season.declarations.rel.related_model.objects.filter(
+            season=OuterRef("pk"), market__in=markets
+        )
+        return queryset.filter(Exists(declared))
+
+    def filter_capacity(self, queryset, name, states):
+        if not states:
+            return queryset
+        condition = capacity_rules.state_q(states[0])
+        for state in states[1:]:
+            condition |= capacity_rules.state_q(state)
+        return queryset.filter(condition)
 
 
 class CommuneFilterSet(django_filters.FilterSet):

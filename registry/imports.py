@@ -28,6 +28,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import tablib
@@ -58,6 +59,9 @@ from registry.models import (
     InspectionResult,
     Market,
     PackingHouse,
+    Season,
+    SeasonMarket,
+    SeasonStandard,
     VietGAPCertificate,
 )
 from registry.rules import dates, queries, status_changes
@@ -67,6 +71,7 @@ from registry.tables import (
     COOPERATIVES,
     INSPECTIONS,
     PACKING_HOUSES,
+    SEASONS,
     Table,
 )
 from registry.text import fold
@@ -933,7 +938,95 @@ class InspectionResource(RegistryResource):
         )
 
 
+def declared_tonnes(cell: str) -> tuple[dict[str, Decimal], list[str]]:
+    """ "CN: 12.5; AU: 3" → ({"CN": Decimal("12.5"), "AU": Decimal("3")}, problems)."""
+    found, problems = {}, []
+    for part in (p.strip() for p in re.split(r"[;\n]+", cell or "")):
+        if not part:
+            continue
+        market, _colon, tonnes = part.partition(":")
+        market = keys.normalise_market_code(market.strip())
+        try:
+            amount = Decimal(tonnes.strip().replace(",", "."))
+        except InvalidOperation:
+            amount = None
+        if not market or amount is None or not amount.is_finite() or amount < 0:
+            problems.append(_("Write each market as “CN: 12.5” (got “%(part)s”).") % {"part": part})
+        elif market in found:
+            problems.append(_("Each market once: %(markets)s repeated.") % {"markets": market})
+        else:
+            found[market] = amount.quantize(Decimal("0.01"))
+    return found, problems
+
+
+class SeasonResource(RegistryResource):
+    """Seasons, matched by code and crop year. ``declarations`` ("CN: 12.5; AU: 3", empty:
+    none) replaces the season's export declarations when the column is present; declarations
+    are written one by one, with their history (a season has a handful)."""
+
+    table = SEASONS
+    code = field("code", CodeWidget(AreaCode, gettext_lazy("growing-area code")), "area_code")
+    standard = field("standard", ChoicesWidget(SeasonStandard))
+
+    class Meta:
+        model = Season
+        import_id_fields = ["code", "crop_year"]
+        fields = ("code", *[f for f in SEASONS.writable_fields() if f != "area_code"])
+
+    COLUMN_OF = {"area_code": "code"}
+
+    def validate_related(self, batch: list) -> None:
+        markets = {market.code: market for market in self.markets()}
+        existing = [row.instance.pk for row in batch if row.original is not None]
+        current: dict[int, dict[str, Decimal]] = {pk: {} for pk in existing}
+        if existing:
+            for pk, code, tonnes in SeasonMarket.objects.filter(season_id__in=existing).values_list(
+                "season_id", "market__code", "tonnes"
+            ):
+                current[pk][code] = tonnes
+        self._declared = {}
+        for row in batch:
+            for name, key in self.COLUMN_OF.items():
+                if name in row.errors:
+                    row.errors.setdefault(key, []).extend(row.errors.pop(name))
+            if "declarations" not in row.cells:
+                continue
+            wanted, problems = declared_tonnes(str(row.cells["declarations"] or ""))
+            unknown = [code for code in wanted if code not in markets]
+            if unknown:
+                problems.append(_("Unknown market: %(codes)s") % {"codes": ", ".join(unknown)})
+            if problems:
+                row.errors.setdefault("declarations", []).extend(problems)
+                continue
+            before = current.get(row.instance.pk, {}) if row.original is not None else {}
+            if wanted != before:
+                row.related.append(
+                    ("declarations", self.declared_text(before), self.declared_text(wanted))
+                )
+                self._declared[row.number] = {markets[c].pk: t for c, t in wanted.items()}
+
+    @staticmethod
+    def declared_text(declared: dict) -> str:
+        return "; ".join(exports.declaration_text(m, t) for m, t in sorted(declared.items()))
+
+    def write_related(self, batch: list, user) -> None:
+        for row in batch:
+            if row.number not in self._declared:
+                continue
+            wanted = dict(self._declared[row.number])
+            for declaration in SeasonMarket.objects.filter(season=row.instance):
+                tonnes = wanted.pop(declaration.market_id, None)
+                if tonnes is None:
+                    declaration.delete()
+                elif tonnes != declaration.tonnes:
+                    declaration.tonnes = tonnes
+                    declaration.save()
+            for market_id, tonnes in wanted.items():
+                SeasonMarket.objects.create(season=row.instance, market_id=market_id, tonnes=tonnes)
+
+
 RESOURCES = {
+    Season: SeasonResource,
     Inspection: InspectionResource,
     Cooperative: CooperativeResource,
     VietGAPCertificate: CertificateResource,
@@ -992,6 +1085,19 @@ SAMPLES = {
         "record_number": "BB-MAU-0999",
         "markets": "CN",
     },
+    Season: {
+        "code": "VN-SLOR-0001",
+        "crop_year": 2026,
+        "variety": "Nhãn muộn",
+        "area_ha": "",
+        "standard": "vietgap",
+        "expected_tonnes": "60",
+        "harvest_start": "2026-08-01",
+        "harvest_end": "2026-09-15",
+        "actual_tonnes": "",
+        "notes": "Ví dụ, không có thật",
+        "declarations": "CN: 30; AU: 5",
+    },
     PackingHouse: {
         "code": "VN-SLPH-0999",
         "name": "Cơ sở đóng gói Mẫu",
@@ -1011,6 +1117,8 @@ def sample_csv(model, language: str) -> str:
     columns = [c for c in table.columns + table.import_columns if c.key in importable]
     if model is Inspection:
         columns.append(next(c for c in table.columns if c.key == "markets"))
+    if model is Season:
+        columns.append(next(c for c in table.columns if c.key == "declarations"))
     if table.per_market:
         columns += [
             c
@@ -1049,6 +1157,15 @@ def sample_row(model) -> dict:
             "markets": market.code if market else "",
             "inspected_on": inspected_on.isoformat(),
             "corrective_action_deadline": dates.add_months(inspected_on, 2).isoformat(),
+        }
+    elif model is Season:
+        code = AreaCode.objects.order_by("pk").first()
+        year = dates.today().year + 1  # a year the sample data has no season for
+        row |= {
+            "code": code.code if code else row["code"],
+            "crop_year": year,
+            "harvest_start": f"{year}-08-01",
+            "harvest_end": f"{year}-09-15",
         }
     elif model is AreaCode:
         certificate = (

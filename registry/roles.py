@@ -2,8 +2,9 @@
 ``sync_role_groups`` (safe to run again):
 
 - **Administrators**: every registry permission, status changes, users and API tokens.
-- **Data entry**: add and change cooperatives, certificates, codes, packing houses and
-  inspections (with their samples and attachments); view the rest. No status changes, no user management.
+- **Data entry**: add and change cooperatives, certificates, codes, packing houses,
+  inspections (with their samples and attachments), seasons and their export declarations;
+  view the rest. No status changes, no capacity clearances, no user management.
 - **Staff**: view (and so download) everything; change nothing.
 """
 
@@ -24,6 +25,8 @@ DATA_ENTRY_MODELS = [
     "inspection",
     "inspectionsample",
     "inspectionattachment",
+    "season",
+    "seasonmarket",
 ]
 
 

@@ -35,6 +35,9 @@ from registry.models import (
     InspectionSample,
     Market,
     PackingHouse,
+    Season,
+    SeasonMarket,
+    SeasonStandard,
     TrademarkRight,
     VietGAPCertificate,
 )
@@ -54,7 +57,41 @@ CROPS = [
     ("passion-fruit", "Chanh leo", "Passion fruit", "Passiflora edulis"),
     ("dragon-fruit", "Thanh long", "Dragon fruit", "Selenicereus undatus"),
     ("macadamia", "Mắc ca", "Macadamia", "Macadamia integrifolia"),
+    ("lychee", "Vải", "Lychee", "Litchi chinensis"),
+    ("durian", "Sầu riêng", "Durian", "Durio zibethinus"),
 ]
+
+#: Maximum plausible yields (tonnes/ha) for the capacity check: INDICATIVE, about twice the
+#: averages the sources report (a well-kept orchard in a good year), not official figures.
+#: Crops without a source here have none (no capacity check) until an administrator sets one.
+MAX_YIELDS = {
+    "longan": (
+        "20",
+        "Indicative (≈2× the average). Sông Mã 2023: 6,650 ha bearing, over 70,000 t "
+        "(≈10.5 t/ha), Dân Việt, 14 Aug 2023; improved varieties up to 12 t/ha, Sơn La "
+        "provincial portal (sonla.gov.vn), June 2019.",
+    ),
+    "mango": (
+        "20",
+        "Indicative, not sourced as a maximum. Sơn La June 2019: 12,591 ha, ≈35,463 t "
+        "(much of the area not yet bearing), Sơn La provincial portal (sonla.gov.vn).",
+    ),
+    "plum": (
+        "20",
+        "Indicative (≈2–3× the average). Sơn La June 2019: 8,760 ha, ≈64,564 t (≈7.4 t/ha), "
+        "Sơn La provincial portal (sonla.gov.vn).",
+    ),
+    "lychee": (
+        "15",
+        "Indicative (≈2× the average). Bắc Giang 2021: 28,100 ha, ≈180,000 t (≈6.4 t/ha), "
+        "VietNamNet, June 2021.",
+    ),
+    "durian": (
+        "30",
+        "Indicative (2× the average). An average of about 15 t/ha reported in 2024, "
+        "Việt Nam News (VNS), 3 July 2024.",
+    ),
+}
 
 ORCHARD = r"VN-[A-Z]{2}OR-\d{4}"
 PACKING = r"VN-[A-Z]{2}PH-\d{4}"
@@ -172,6 +209,7 @@ def load(today: date | None = None, *, with_demo_users: bool = False) -> Summary
         _area_codes(rng, today, cooperatives, certificates, crops, markets, summary)
         _packing_houses(today, markets, summary)
         _inspections(today, markets, summary)
+        _seasons(today, markets, summary)
         if with_demo_users:
             _demo_users(summary)
     return summary
@@ -184,6 +222,12 @@ def _crops(summary):
             slug=slug, defaults={"name_vi": vi, "name_en": en, "scientific_name": scientific}
         )
         summary.add("crops", created)
+        if slug in MAX_YIELDS and crops[slug].max_yield_tonnes_per_ha is None:
+            figure, source = MAX_YIELDS[slug]  # set once: an administrator's edit stays
+            crops[slug].max_yield_tonnes_per_ha = Decimal(figure)
+            crops[slug].max_yield_source = source
+            crops[slug].save()
+            summary.add("crop maximum yields", True)
     return crops
 
 
@@ -522,6 +566,42 @@ def _inspection(subject, on, kind, result, number, summary, **extra):
     )
     summary.add("inspections", created)
     return inspection
+
+
+SEASON_CODES = ["VN-SLOR-0001", "VN-SLOR-0002", "VN-SLOR-0003", "VN-SLOR-0004"]
+#: Its last season declares for export more than its area can grow: the capacity check flags it.
+OVER_CAPACITY_CODE = "VN-SLOR-0003"
+
+
+def _seasons(today, markets, summary):
+    """Two seasons (last crop year, weighed; this one, expected) for a few export codes, at
+    about half their crop's maximum yield; VN-SLOR-0003's last season declares 2.5 times its
+    crop's maximum for China (and more than its output), so the dashboard shows a flag."""
+    for code in AreaCode.objects.filter(code__in=SEASON_CODES).select_related("crop"):
+        max_yield = code.crop.max_yield_tonnes_per_ha or Decimal("10")
+        expected = (code.area_ha * max_yield / 2).quantize(Decimal("1"))
+        for year, actual in ((today.year - 1, expected * Decimal("0.9")), (today.year, None)):
+            season, created = Season.objects.get_or_create(
+                area_code=code,
+                crop_year=year,
+                defaults={
+                    "standard": SeasonStandard.VIETGAP,
+                    "expected_tonnes": expected,
+                    "harvest_start": date(year, 7, 20),
+                    "harvest_end": date(year, 9, 10),
+                    "actual_tonnes": actual.quantize(Decimal("1")) if actual else None,
+                    "notes": FICTITIOUS,
+                },
+            )
+            summary.add("seasons", created)
+            if not created:
+                continue
+            over = code.code == OVER_CAPACITY_CODE and actual is not None
+            china = (code.area_ha * max_yield * Decimal("2.5")) if over else expected / 2
+            SeasonMarket.objects.create(
+                season=season, market=markets["CN"], tonnes=china.quantize(Decimal("1"))
+            )
+            summary.add("export declarations", True)
 
 
 DEMO_PASSWORD = "vungtrong-demo"

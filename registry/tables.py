@@ -6,6 +6,7 @@ back (headers in Vietnamese, English or as keys), so a downloaded file imports u
 Columns without an import ``key`` in the import resource are for reading only.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Model, TextChoices
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import (
     AreaCode,
+    CapacityState,
     CertificateValidity,
     CodeKind,
     CodeStatus,
@@ -24,6 +26,8 @@ from registry.models import (
     InspectionResult,
     Market,
     PackingHouse,
+    Season,
+    SeasonStandard,
     VietGAPCertificate,
 )
 
@@ -50,6 +54,14 @@ class Table:
     #: columns an import reads (and writes) that the download leaves out: private ones, such
     #: as an inspection's inspectors and findings, since the API's download is public
     import_columns: list[Column] = field(default_factory=list)
+    #: columns computed by the database (a rule's query form): name → expression factory
+    annotations: dict[str, Callable] = field(default_factory=dict)
+
+    def annotated(self, queryset):
+        """The queryset with this table's computed columns."""
+        if not self.annotations:
+            return queryset
+        return queryset.annotate(**{name: make() for name, make in self.annotations.items()})
 
     def writable_fields(self) -> list[str]:
         """The columns a spreadsheet or an API client writes: the model's editable fields, in
@@ -207,8 +219,39 @@ INSPECTIONS = Table(
     ],
 )
 
+
+def _capacity_state():
+    from registry.rules.capacity import state_expression  # the rules read the models
+
+    return state_expression()
+
+
+#: A season of a code: natural key code + crop year. ``declarations`` is written and read as
+#: "CN: 12.5; AU: 3" (tonnes declared for export per market); ``capacity`` is derived.
+SEASONS = Table(
+    "seasons",
+    Season,
+    [
+        Column("code", _("growing-area code"), "area_code__code"),
+        Column("crop_year", _("crop year"), "crop_year"),
+        Column("crop", _("crop"), "area_code__crop__name_vi"),
+        Column("variety", _("variety"), "variety"),
+        Column("area_ha", _("area (ha)"), "area_ha"),
+        Column("standard", _("standard"), "standard", choices=SeasonStandard),
+        Column("expected_tonnes", _("expected output (tonnes)"), "expected_tonnes"),
+        Column("harvest_start", _("harvest starts"), "harvest_start"),
+        Column("harvest_end", _("harvest ends"), "harvest_end"),
+        Column("actual_tonnes", _("actual output (tonnes)"), "actual_tonnes"),
+        Column("declarations", _("declared for export (tonnes per market)")),
+        Column("capacity", _("capacity check"), "capacity_state", choices=CapacityState),
+        Column("updated_at", _("updated at"), "updated_at"),
+    ],
+    import_columns=[Column("notes", _("notes"), "notes")],
+    annotations={"capacity_state": _capacity_state},
+)
+
 TABLES = {
     table.resource: table
-    for table in (AREA_CODES, PACKING_HOUSES, COOPERATIVES, CERTIFICATES, INSPECTIONS)
+    for table in (AREA_CODES, PACKING_HOUSES, COOPERATIVES, CERTIFICATES, INSPECTIONS, SEASONS)
 }
 TABLES_BY_MODEL = {table.model: table for table in TABLES.values()}

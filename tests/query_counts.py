@@ -62,6 +62,16 @@ QUERY_COUNTS = {
     "api vietgap-certificates list cursor next": 1,
     "api inspections list cursor next": 4,
     "api markets list cursor": 1,
+    # --- API: seasons (issue 12): the seasons, their declarations with markets, their
+    # clearances; the capacity state is a CASE in the list's query, not a query per season.
+    # The market filter reads its market (no reference table inside a writing transaction).
+    "api seasons list": 5,
+    "api seasons list signed in": 5,
+    "api seasons list capacity": 6,
+    "api seasons detail": 3,
+    "api seasons csv": 1,
+    "api seasons xlsx": 2,
+    "api seasons history": 4,
     # --- API: reference tables
     "api markets list": 3,
     "api markets detail": 1,
@@ -75,7 +85,7 @@ QUERY_COUNTS = {
     # The code lists ask the planner's estimate first when the exact count is not cached
     # (one EXPLAIN; past ADMIN_EXACT_COUNT_LIMIT it replaces the count).
     "admin areacode changelist": 13,
-    "admin areacode change": 16,
+    "admin areacode change": 17,
     "admin packinghouse changelist": 12,
     "admin packinghouse change": 11,
     "admin cooperative changelist": 11,
@@ -92,7 +102,11 @@ QUERY_COUNTS = {
     "admin trademarkright change": 5,
     "admin inspection changelist": 9,
     "admin inspection change": 16,
-    "admin index": 8,
+    "admin season changelist": 9,
+    "admin season change": 17,
+    # Issue 12, seasons: the code's page lists its seasons (+1); the index counts the seasons
+    # per capacity state (+1).
+    "admin index": 9,
 }
 
 #: Where SQLite runs another number of queries than PostgreSQL. API and admin lists read no
@@ -111,6 +125,10 @@ SQLITE_QUERY_COUNTS = {
     "api cooperatives list": 3,
     "api cooperatives csv": 2,
     "api inspections csv": 2,
+    "api seasons list": 4,
+    "api seasons list signed in": 4,
+    "api seasons list capacity": 5,
+    "api seasons csv": 2,
     "api vietgap-certificates list": 2,
     "api markets list": 2,
     "api area-codes list cursor": 7,
@@ -133,6 +151,7 @@ SQLITE_QUERY_COUNTS = {
     "admin certificationbody changelist": 5,
     "admin trademarkright changelist": 8,
     "admin inspection changelist": 8,
+    "admin season changelist": 8,
 }
 
 #: Importing N new area codes (each registered for one market) through the admin's import
@@ -148,5 +167,10 @@ IMPORT_QUERY_COUNTS = {
     "import area codes confirm": (30, 0),
     "import inspections preview": (12, 0),
     "import inspections confirm": (25, 0),
+    # Seasons: the preview is constant; each new season's declarations are written one by one
+    # with their history (read the season's declarations, then per market an insert and its
+    # history row: 5 queries for two markets). Seasons have a handful of markets each.
+    "import seasons preview": (12, 0),
+    "import seasons confirm": (21, 5),
 }
 SQLITE_IMPORT_QUERY_COUNTS = {}

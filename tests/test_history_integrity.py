@@ -15,11 +15,14 @@ from registry import append_only
 from registry.models import (
     AreaCodeMarket,
     AreaCodeStatusChange,
+    CapacityClearance,
     CodeStatus,
     Inspection,
     InspectionAttachment,
     InspectionSample,
     PackingHouseStatusChange,
+    Season,
+    SeasonMarket,
 )
 from tests.factories import (
     AreaCodeFactory,
@@ -61,6 +64,17 @@ def history(db):
     InspectionSample.objects.create(inspection=inspection, substance="Carbendazim")
     InspectionAttachment.objects.create(
         inspection=inspection, file=SimpleUploadedFile("report.pdf", b"%PDF-1.4")
+    )
+    season = Season.objects.create(
+        area_code=code,
+        crop_year=2024,
+        expected_tonnes=100,
+        harvest_start=date(2024, 7, 1),
+        harvest_end=date(2024, 8, 1),
+    )
+    SeasonMarket.objects.create(season=season, market=au, tonnes=300)
+    CapacityClearance.objects.create(
+        season=season, note="x", area_ha=1, expected_tonnes=100, declared_tonnes=300
     )
     for model in HISTORY_MODELS:
         assert model.objects.exists(), model._meta.db_table

@@ -289,10 +289,10 @@ def test_the_worker_publishes_daily():
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_snapshot_job(root, tmp_path):
     """The job is on its own queue: the worker (one service for every queue) must take it."""
+    from django.db import connection
+
     from registry import tasks
     from tests.test_import_jobs import start_worker
-
-    from django.db import connection
 
     build_world()
     with connection.cursor() as cursor:  # a job left queued by an earlier, failed run

@@ -17,6 +17,7 @@ endpoint's measured counts in the file's format.
 import io
 from contextlib import contextmanager
 from datetime import date, timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -37,6 +38,8 @@ from registry.models import (
     InspectionSample,
     Market,
     PackingHouse,
+    Season,
+    SeasonMarket,
     TrademarkRight,
     VietGAPCertificate,
 )
@@ -68,7 +71,7 @@ def build(n: int) -> None:
     expired), area codes (some without a certificate, in two markets, half suspended in one)
     and packing houses (half with a cooperative)."""
     au, _us, cn = (MarketFactory(code=code) for code in ("AU", "US", "CN"))
-    longan = CropFactory(slug="longan")
+    longan = CropFactory(slug="longan", max_yield_tonnes_per_ha=Decimal("20"))
     CropFactory(slug="mango", name_vi="Xoài", name_en="Mango")
     body = CertificationBodyFactory()
     today = timezone.localdate()
@@ -111,6 +114,16 @@ def build(n: int) -> None:
             )
             inspection.markets.set([cn])
             InspectionSample.objects.create(inspection=inspection, substance="x", exceeded=True)
+        for year in (2024, 2025):  # two seasons, the second over capacity for odd codes
+            season = Season.objects.create(
+                area_code=code,
+                crop_year=year,
+                expected_tonnes=Decimal("100") + Decimal("400") * (i % 2) * (year - 2024),
+                harvest_start=date(year, 7, 1),
+                harvest_end=date(year, 8, 31),
+            )
+            SeasonMarket.objects.create(season=season, market=cn, tonnes=Decimal("50"))
+            SeasonMarket.objects.create(season=season, market=au, tonnes=Decimal("20"))
         Inspection.objects.create(
             packing_house=house,
             inspected_on=today - timedelta(days=60),
@@ -201,7 +214,15 @@ def second_cursor_page(path, params=""):
     return find
 
 
+def season(tail=""):
+    def path():
+        return f"seasons/VN-SLOR-0001:2025/{tail}"
+
+    return path
+
+
 ADMIN_MODELS = {
+    "season": Season,
     "inspection": Inspection,
     "areacode": AreaCode,
     "packinghouse": PackingHouse,
@@ -276,6 +297,13 @@ ENDPOINTS = {
     ),
     "api inspections list cursor next": api_get(second_cursor_page("inspections/")),
     "api markets list cursor": api_get("markets/", {"cursor": ""}),
+    "api seasons list": api_get("seasons/"),
+    "api seasons list signed in": api_get("seasons/", signed_in=True),
+    "api seasons list capacity": api_get("seasons/", {"capacity": "exceeded", "market": "CN"}),
+    "api seasons detail": api_get(season()),
+    "api seasons csv": api_get("seasons/", {"format": "csv"}),
+    "api seasons xlsx": api_get("seasons/", {"format": "xlsx"}),
+    "api seasons history": api_get(season("history/"), signed_in=True),
     "api markets list": api_get("markets/"),
     "api markets detail": api_get("markets/au/"),
     "api crops list": api_get("crops/"),
@@ -429,6 +457,29 @@ def inspection_import_counts(clients, n: int) -> tuple[int, int]:
         return admin_import_queries(clients, "inspection", inspection_rows(n), n, check)
 
 
+def season_rows(n: int) -> bytes:
+    """``n`` new seasons of one code, each declaring for two markets."""
+    lines = ["code,crop_year,expected_tonnes,harvest_start,harvest_end,declarations"]
+    lines += [
+        f"VN-SLOR-0002,{2000 + i},100,{2000 + i}-07-01,{2000 + i}-08-01,CN: 10; AU: 5"
+        for i in range(n)
+    ]
+    return "\n".join(lines).encode()
+
+
+def season_import_counts(clients, n: int) -> tuple[int, int]:
+    """The import's queries for ``n`` new seasons with their declarations (written one by
+    one, with their history: a row's declarations cost a few queries each)."""
+    with one_example():
+
+        def check():
+            imported = Season.objects.filter(crop_year__lt=2020)
+            assert imported.count() == n
+            assert SeasonMarket.objects.filter(season__in=imported).count() == 2 * n
+
+        return admin_import_queries(clients, "season", season_rows(n), n, check)
+
+
 def test_import_query_counts_follow_the_per_row_formula(admin_user):
     build(3)
     clients = Clients(admin_user)
@@ -444,5 +495,7 @@ def test_import_query_counts_follow_the_per_row_formula(admin_user):
             "import inspections preview": preview,
             "import inspections confirm": confirm,
         }
+        preview, confirm = season_import_counts(clients, n)
+        measured[n] |= {"import seasons preview": preview, "import seasons confirm": confirm}
         expected[n] = {name: base + per_row * n for name, (base, per_row) in formulas.items()}
     assert measured == expected, "queries of importing N rows, by N"

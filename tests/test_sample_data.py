@@ -53,3 +53,29 @@ def test_demo_users_only_with_debug(settings, django_user_model):
     settings.DEBUG = True
     call_command("load_sample_data", verbosity=0)
     assert django_user_model.objects.filter(username__startswith="demo-").count() == 3
+
+
+def test_sample_seasons_one_over_capacity_and_sourced_yields():
+    from registry.models import Crop, Season, SeasonMarket
+    from registry.rules import capacity
+
+    call_command("load_sample_data", verbosity=0)
+    seasons = Season.objects.all()
+    assert seasons.count() == 8
+    assert all("hư cấu" in s.notes for s in seasons), "marked fictitious"
+    per_code = set(seasons.values_list("area_code__code", "crop_year"))
+    assert len({code for code, _year in per_code}) == 4
+    exceeded = Season.objects.filter(capacity.state_q("exceeded"))
+    assert [str(s).split(" · ")[0] for s in exceeded] == ["VN-SLOR-0003"]
+    assert not Season.objects.filter(capacity.state_q("cleared")).exists()
+    longan = Crop.objects.get(slug="longan")
+    assert longan.max_yield_tonnes_per_ha == 20 and "Sông Mã" in longan.max_yield_source
+    assert all(
+        c.max_yield_source for c in Crop.objects.filter(max_yield_tonnes_per_ha__isnull=False)
+    )
+    # Loading again keeps an administrator's figure and adds nothing.
+    Crop.objects.filter(pk=longan.pk).update(max_yield_tonnes_per_ha=25)
+    declared = SeasonMarket.objects.count()
+    call_command("load_sample_data", verbosity=0)
+    assert Crop.objects.get(slug="longan").max_yield_tonnes_per_ha == 25
+    assert (Season.objects.count(), SeasonMarket.objects.count()) == (8, declared)

@@ -21,6 +21,8 @@ from registry.models import (
     Inspection,
     Market,
     PackingHouse,
+    Season,
+    SeasonMarket,
     VietGAPCertificate,
 )
 from registry.rules import dates
@@ -208,6 +210,7 @@ COMPARED_RESOURCES = [
     "cooperatives",
     "vietgap-certificates",
     "inspections",
+    "seasons",
 ]
 
 
@@ -246,6 +249,26 @@ def test_copy_and_python_writer_write_the_same_bytes(world, resource):
         kind="video",
         result="compliant",
     )
+    flagged = Season.objects.create(
+        area_code=code,
+        crop_year=2025,
+        variety="=HYPERLINK()",
+        expected_tonnes=Decimal("12.5"),
+        harvest_start=date(2025, 7, 1),
+        harvest_end=date(2025, 8, 1),
+    )
+    for market, tonnes in (("CN", "40"), ("AU", "0.5")):
+        SeasonMarket.objects.create(
+            season=flagged, market=Market.objects.get(code=market), tonnes=Decimal(tonnes)
+        )
+    Season.objects.create(
+        area_code=code,
+        crop_year=2024,
+        expected_tonnes=Decimal("1"),
+        actual_tonnes=Decimal("0"),
+        harvest_start=date(2024, 7, 1),
+        harvest_end=date(2024, 8, 1),
+    )
     table = TABLES[resource]
     queryset = table.model.objects.order_by("-pk")
     markets = list(Market.objects.all()) if table.per_market else []
@@ -255,6 +278,8 @@ def test_copy_and_python_writer_write_the_same_bytes(world, resource):
     assert by_copy == by_python
     if resource == "inspections":
         assert b",AU; CN," in by_copy and b",'-12," in by_copy
+    if resource == "seasons":
+        assert b",AU: 0.50; CN: 40.00,exceeded," in by_copy and b"'=HYPERLINK()" in by_copy
 
 
 # --- Downloads in the admin ------------------------------------------------------------------

@@ -472,7 +472,7 @@ def api_errors(tokens) -> dict[str, object]:
             "status=zz",
             "kind=zz",
             "certificate_validity=zz",
-            "crop=durian",
+            "crop=jackfruit",
             "cooperative=0000000000",
         )
     }

@@ -250,6 +250,7 @@ def test_schema_offers_xlsx_like_csv(api):
             "cooperatives",
             "inspections",
             "packing-houses",
+            "seasons",
             "vietgap-certificates",
         )
     ], "lists only"

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from registry.admin.mixins import RegistryAdmin
 from registry.models import CertificationBody, Crop, Market
@@ -6,7 +7,14 @@ from registry.models import CertificationBody, Crop, Market
 
 @admin.register(Crop)
 class CropAdmin(RegistryAdmin):
-    list_display = ("name_vi", "name_en", "scientific_name", "slug")
+    list_display = ("name_vi", "name_en", "scientific_name", "slug", "max_yield_tonnes_per_ha")
+    fieldsets = (
+        (None, {"fields": ("slug", "name_vi", "name_en", "scientific_name")}),
+        (
+            _("Capacity check"),
+            {"fields": ("max_yield_tonnes_per_ha", "max_yield_source")},
+        ),
+    )
     prepopulated_fields = {"slug": ("name_en",)}
 
 

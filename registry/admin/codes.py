@@ -17,6 +17,7 @@ from registry.admin.mixins import (
     ReadOnlyInline,
     shown_reason,
 )
+from registry.admin.seasons import SeasonsInline
 from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.admin.status_actions import StatusActionsMixin
 from registry.models import (
@@ -123,7 +124,7 @@ class AreaCodeAdmin(LabelsAdminMixin, SpreadsheetAdminMixin, CodeAdmin):
     class TimelineInline(StatusTimelineInline):
         model = AreaCodeStatusChange
 
-    inlines = (MarketInline, TimelineInline, InspectionsInline)
+    inlines = (MarketInline, TimelineInline, InspectionsInline, SeasonsInline)
 
     @admin.display(description=_("VietGAP basis"))
     def certificate_validity(self, obj):

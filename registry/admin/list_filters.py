@@ -12,8 +12,10 @@ from registry.filtersets import (
     CertificateFilterSet,
     CooperativeFilterSet,
     PackingHouseFilterSet,
+    SeasonFilterSet,
 )
 from registry.models import (
+    CapacityState,
     CertificateValidity,
     CodeStatus,
     Commune,
@@ -90,6 +92,23 @@ COOPERATIVE_FILTERS = [
         _("trademark right"),
         lambda request, model_admin: [("true", _("Yes")), ("false", _("No"))],
     ),
+]
+
+
+def capacity_states(request, model_admin):
+    return CapacityState.choices
+
+
+def crop_years(request, model_admin):
+    years = model_admin.model.objects.order_by("-crop_year").values_list("crop_year", flat=True)
+    return [(str(year), str(year)) for year in years.distinct()]
+
+
+SEASON_FILTERS = [
+    list_filter(SeasonFilterSet, "capacity", _("capacity check"), capacity_states),
+    list_filter(SeasonFilterSet, "crop_year", _("crop year"), crop_years),
+    list_filter(SeasonFilterSet, "market", _("declared for"), markets),
+    list_filter(SeasonFilterSet, "province", _("province"), provinces),
 ]
 
 

@@ -1,6 +1,8 @@
 """The registry's records, one module per family."""
 
 from registry.choices import (
+    CapacityReason,
+    CapacityState,
     CertificateValidity,
     ChangeSource,
     CodeKind,
@@ -8,6 +10,7 @@ from registry.choices import (
     CooperativeStatus,
     InspectionKind,
     InspectionResult,
+    SeasonStandard,
     SupervisionState,
 )
 from registry.models.catalog import CertificationBody, Crop, Market
@@ -25,6 +28,7 @@ from registry.models.cooperatives import Cooperative, TrademarkRight
 from registry.models.inspections import Inspection, InspectionAttachment, InspectionSample
 from registry.models.jobs import ImportJob, ImportState
 from registry.models.places import Commune, Province
+from registry.models.seasons import CapacityClearance, Season, SeasonMarket
 from registry.models.tokens import ApiToken
 
 __all__ = [
@@ -32,6 +36,9 @@ __all__ = [
     "AreaCode",
     "AreaCodeMarket",
     "AreaCodeStatusChange",
+    "CapacityClearance",
+    "CapacityReason",
+    "CapacityState",
     "CertificateValidity",
     "CertificationBody",
     "ChangeSource",
@@ -54,6 +61,9 @@ __all__ = [
     "PackingHouseMarket",
     "PackingHouseStatusChange",
     "Province",
+    "Season",
+    "SeasonMarket",
+    "SeasonStandard",
     "SupervisionState",
     "TrademarkRight",
     "VietGAPCertificate",

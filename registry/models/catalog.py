@@ -1,8 +1,10 @@
 """Reference lists: crops, target markets and certification bodies."""
 
 import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import get_language
@@ -33,6 +35,24 @@ class Crop(RegistryModel):
     name_vi = models.CharField(_("Vietnamese name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100)
     scientific_name = models.CharField(_("scientific name"), max_length=150, blank=True)
+    max_yield_tonnes_per_ha = models.DecimalField(
+        _("maximum plausible yield (tonnes/ha)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_(
+            "The most a hectare of this crop can plausibly yield in a season. A season whose "
+            "output or export declarations exceed area × this figure is flagged for review. "
+            "Empty: no capacity check for this crop."
+        ),
+    )
+    max_yield_source = models.TextField(
+        _("source of the maximum yield"),
+        blank=True,
+        help_text=_("Where the figure comes from (publication, year), so others can check it."),
+    )
     history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
 
     search_sources = ("slug", "name_vi", "name_en", "scientific_name")
