@@ -3,7 +3,8 @@
 
 - **Administrators**: every registry permission, status changes, users and API tokens.
 - **Data entry**: add and change cooperatives, certificates, codes, packing houses and
-  inspections (with their samples and attachments); view the rest. No status changes, no user management.
+  inspections (with their samples and attachments), and the links of packing houses to
+  growing-area codes; view the rest. No status changes, no user management.
 - **Staff**: view (and so download) everything; change nothing.
 """
 
@@ -24,6 +25,7 @@ DATA_ENTRY_MODELS = [
     "inspection",
     "inspectionsample",
     "inspectionattachment",
+    "packinghousesource",
 ]
 
 

@@ -24,6 +24,7 @@ from registry.models import (
     InspectionResult,
     Market,
     PackingHouse,
+    PackingHouseSource,
     VietGAPCertificate,
 )
 
@@ -207,8 +208,37 @@ INSPECTIONS = Table(
     ],
 )
 
+#: The links of packing houses to growing-area codes per market. The note is internal: it is
+#: imported but not downloaded (the download is public, like the API's list).
+PACKING_HOUSE_SOURCES = Table(
+    "packing-house-sources",
+    PackingHouseSource,
+    [
+        Column("packing_house", _("packing house"), "packing_house__code"),
+        Column("packing_house_name", _("packing-house name"), "packing_house__name"),
+        Column("code", _("growing-area code"), "area_code__code"),
+        Column("market", _("market"), "market__code"),
+        Column("valid_from", _("valid from"), "valid_from"),
+        Column("valid_until", _("valid until"), "valid_until"),
+        Column(
+            "registration_number",
+            _("importing country's registration number"),
+            "registration_number",
+        ),
+        Column("updated_at", _("updated at"), "updated_at"),
+    ],
+    import_columns=[Column("note", _("note"), "note")],
+)
+
 TABLES = {
     table.resource: table
-    for table in (AREA_CODES, PACKING_HOUSES, COOPERATIVES, CERTIFICATES, INSPECTIONS)
+    for table in (
+        AREA_CODES,
+        PACKING_HOUSES,
+        COOPERATIVES,
+        CERTIFICATES,
+        INSPECTIONS,
+        PACKING_HOUSE_SOURCES,
+    )
 }
 TABLES_BY_MODEL = {table.model: table for table in TABLES.values()}

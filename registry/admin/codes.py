@@ -16,6 +16,7 @@ from registry.admin.mixins import (
     ReadOnlyInline,
     shown_reason,
 )
+from registry.admin.sources import AreaCodeSourcesInline, PackingHouseSourcesInline
 from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.admin.status_actions import StatusActionsMixin
 from registry.models import (
@@ -122,7 +123,7 @@ class AreaCodeAdmin(SpreadsheetAdminMixin, CodeAdmin):
     class TimelineInline(StatusTimelineInline):
         model = AreaCodeStatusChange
 
-    inlines = (MarketInline, TimelineInline, InspectionsInline)
+    inlines = (MarketInline, TimelineInline, AreaCodeSourcesInline, InspectionsInline)
 
     @admin.display(description=_("VietGAP basis"))
     def certificate_validity(self, obj):
@@ -149,4 +150,4 @@ class PackingHouseAdmin(SpreadsheetAdminMixin, CodeAdmin):
     class TimelineInline(StatusTimelineInline):
         model = PackingHouseStatusChange
 
-    inlines = (MarketInline, TimelineInline, InspectionsInline)
+    inlines = (MarketInline, TimelineInline, PackingHouseSourcesInline, InspectionsInline)

@@ -420,6 +420,24 @@ class CodeCheckRequestSerializer(serializers.Serializer):
         max_length=1000,
         help_text="Growing-area or packing-house codes, in any case; up to 1000.",
     )
+    packing_house = serializers.CharField(
+        required=False,
+        max_length=60,
+        help_text="A packing-house code: also answer, for each code, whether this packing "
+        "house may pack it for the market on the date, and the house's own validity.",
+    )
+
+
+class PackingCheckSerializer(serializers.Serializer):
+    allowed = serializers.BooleanField(
+        help_text="A link in force on the date, and both codes valid for the market."
+    )
+    reason = serializers.CharField(help_text="Why not; empty when allowed.")
+    registration_number = serializers.CharField(
+        allow_null=True, help_text="The importing country's number of the link in force."
+    )
+    valid_from = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
 
 
 class CodeCheckResultSerializer(serializers.Serializer):
@@ -432,12 +450,46 @@ class CodeCheckResultSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CodeStatus.choices, allow_null=True)
     status_since = serializers.DateField(allow_null=True)
     reason = serializers.CharField(help_text="Why the code is not valid; empty when it is.")
+    packing = PackingCheckSerializer(
+        required=False,
+        help_text="Only with `packing_house`: may that house pack this code for the market?",
+    )
+
+    def to_representation(self, check):
+        data = super().to_representation(check)
+        if check.packing is None:
+            data.pop("packing")
+        return data
+
+
+class PackingHouseCheckSerializer(CodeCheckResultSerializer):
+    """The packing house's own validity for the market on the date."""
+
+    class Meta:
+        ref_name = "PackingHouseCheck"
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields.pop("packing")
+        return fields
+
+    def to_representation(self, check):
+        return serializers.Serializer.to_representation(self, check)
 
 
 class CodeCheckResponseSerializer(serializers.Serializer):
     market = serializers.CharField()
     date = serializers.DateField()
+    packing_house = PackingHouseCheckSerializer(
+        required=False, help_text="Only with `packing_house` in the request."
+    )
     results = CodeCheckResultSerializer(many=True)
+
+    def to_representation(self, answer):
+        data = super().to_representation(answer)
+        if answer.get("packing_house") is None:
+            data.pop("packing_house", None)
+        return data
 
 
 class StatusChangeSerializer(serializers.Serializer):

@@ -25,6 +25,7 @@ from registry.models.cooperatives import Cooperative, TrademarkRight
 from registry.models.inspections import Inspection, InspectionAttachment, InspectionSample
 from registry.models.jobs import ImportJob, ImportState
 from registry.models.places import Commune, Province
+from registry.models.sources import PackingHouseSource
 from registry.models.tokens import ApiToken
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "Market",
     "PackingHouse",
     "PackingHouseMarket",
+    "PackingHouseSource",
     "PackingHouseStatusChange",
     "Province",
     "SupervisionState",
