@@ -1154,7 +1154,8 @@ def sample_row(model) -> dict:
         }
     elif model is PackingHouseSource:
         house = PackingHouse.objects.order_by("pk").first()
-        code = AreaCode.objects.order_by("pk").first()
+        code = AreaCode.objects.exclude(packing_house_links__packing_house=house).order_by("pk")
+        code = code.first()
         market = Market.objects.filter(code="CN").first() or Market.objects.order_by("pk").first()
         row |= {
             "packing_house": house.code if house else row["packing_house"],

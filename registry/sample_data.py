@@ -35,6 +35,7 @@ from registry.models import (
     InspectionSample,
     Market,
     PackingHouse,
+    PackingHouseSource,
     TrademarkRight,
     VietGAPCertificate,
 )
@@ -172,6 +173,7 @@ def load(today: date | None = None, *, with_demo_users: bool = False) -> Summary
         _area_codes(rng, today, cooperatives, certificates, crops, markets, summary)
         _packing_houses(today, markets, summary)
         _inspections(today, markets, summary)
+        _packing_house_sources(markets, summary)
         if with_demo_users:
             _demo_users(summary)
     return summary
@@ -503,6 +505,42 @@ def _inspections(today, markets, summary):
             deadline=today + timedelta(days=30),
             body="GACC (kiểm tra trực tuyến, hư cấu)",
         )
+
+
+#: (packing house, growing-area code, market, valid from, valid until, registration number):
+#: fictitious links, including one that has ended (0003), one for a market the code is not
+#: registered for (0001 for AU) and one to a packing house suspended for CN (0004).
+SOURCES = [
+    ("VN-SLPH-0001", "VN-SLOR-0001", "CN", date(2024, 1, 1), None, "GACC-SL-0001 (hư cấu)"),
+    ("VN-SLPH-0001", "VN-SLOR-0002", "CN", date(2024, 1, 1), None, "GACC-SL-0002 (hư cấu)"),
+    ("VN-SLPH-0001", "VN-SLOR-0003", "CN", date(2023, 6, 1), date(2024, 12, 31), ""),
+    ("VN-SLPH-0001", "VN-SLOR-0004", "CN", date(2024, 1, 1), None, "GACC-SL-0004 (hư cấu)"),
+    ("VN-SLPH-0001", "VN-SLOR-0001", "AU", date(2024, 1, 1), None, ""),
+    ("VN-SLPH-0002", "VN-SLOR-0006", "CN", date(2024, 3, 1), None, "GACC-SL-0006 (hư cấu)"),
+    ("VN-SLPH-0004", "VN-SLOR-0002", "CN", date(2024, 3, 1), None, "GACC-SL-0102 (hư cấu)"),
+]
+
+
+def _packing_house_sources(markets, summary):
+    """Fictitious links of packing houses to growing-area codes (``SOURCES``), keyed by pair,
+    market and first day: idempotent."""
+    houses = {h.code: h for h in PackingHouse.objects.filter(code__startswith="VN-SLPH-")}
+    codes = {c.code: c for c in AreaCode.objects.filter(code__in=[s[1] for s in SOURCES])}
+    for house, code, market, valid_from, valid_until, number in SOURCES:
+        if house not in houses or code not in codes:
+            continue
+        _, created = PackingHouseSource.objects.get_or_create(
+            packing_house=houses[house],
+            area_code=codes[code],
+            market=markets[market],
+            valid_from=valid_from,
+            defaults={
+                "valid_until": valid_until,
+                "registration_number": number,
+                "note": FICTITIOUS,
+            },
+        )
+        summary.add("packing-house sources", created)
 
 
 def _inspection(subject, on, kind, result, number, summary, **extra):

@@ -50,6 +50,17 @@ QUERY_COUNTS = {
     "api inspections detail": 4,
     "api inspections csv": 1,
     "api inspections history": 7,
+    # --- API: packing houses tied to growing-area codes (issue 12). The bulk check with a
+    # packing house: the house (with its status), then the links to the codes found.
+    "api area-codes check packing_house": 5,
+    "api packing-houses sources": 5,
+    "api area-codes packing-houses": 3,
+    "api packing-house-sources list": 3,
+    "api packing-house-sources list valid_on": 4,
+    "api packing-house-sources detail": 1,
+    "api packing-house-sources csv": 1,
+    "api packing-house-sources xlsx": 1,
+    "api packing-house-sources history": 2,
     # --- API: reference tables
     "api markets list": 3,
     "api markets detail": 1,
@@ -63,9 +74,11 @@ QUERY_COUNTS = {
     # The code lists ask the planner's estimate first when the exact count is not cached
     # (one EXPLAIN; past ADMIN_EXACT_COUNT_LIMIT it replaces the count).
     "admin areacode changelist": 13,
-    "admin areacode change": 16,
+    # Code change pages +1 since issue 12: the code's packing-house links (their records
+    # joined and shown from the row: KnownSelectionAutocomplete), whatever their number.
+    "admin areacode change": 17,
     "admin packinghouse changelist": 12,
-    "admin packinghouse change": 11,
+    "admin packinghouse change": 12,
     "admin cooperative changelist": 11,
     "admin cooperative change": 12,
     "admin vietgapcertificate changelist": 12,
@@ -80,6 +93,8 @@ QUERY_COUNTS = {
     "admin trademarkright change": 5,
     "admin inspection changelist": 9,
     "admin inspection change": 16,
+    "admin packinghousesource changelist": 7,
+    "admin packinghousesource change": 10,
     "admin index": 8,
 }
 
@@ -116,6 +131,11 @@ SQLITE_QUERY_COUNTS = {
     "admin crop changelist": 5,
     "admin certificationbody changelist": 5,
     "admin trademarkright changelist": 8,
+    "admin packinghousesource changelist": 6,
+    "api packing-houses sources": 4,
+    "api area-codes packing-houses": 2,
+    "api packing-house-sources list": 2,
+    "api packing-house-sources list valid_on": 3,
     "admin inspection changelist": 8,
 }
 
@@ -132,5 +152,9 @@ IMPORT_QUERY_COUNTS = {
     "import area codes confirm": (30, 0),
     "import inspections preview": (12, 0),
     "import inspections confirm": (25, 0),
+    # Packing-house links: N new links of one pair and market (overlaps checked a batch at a
+    # time: one query for the registry's windows of the batch's pairs).
+    "import packing-house sources preview": (15, 0),
+    "import packing-house sources confirm": (24, 0),
 }
 SQLITE_IMPORT_QUERY_COUNTS = {}

@@ -19,6 +19,7 @@ from registry.models import (
     Inspection,
     InspectionAttachment,
     InspectionSample,
+    PackingHouseSource,
     PackingHouseStatusChange,
 )
 from tests.factories import (
@@ -61,6 +62,9 @@ def history(db):
     InspectionSample.objects.create(inspection=inspection, substance="Carbendazim")
     InspectionAttachment.objects.create(
         inspection=inspection, file=SimpleUploadedFile("report.pdf", b"%PDF-1.4")
+    )
+    PackingHouseSource.objects.create(
+        packing_house=house, area_code=code, market=au, valid_from=date(2024, 2, 1)
     )
     for model in HISTORY_MODELS:
         assert model.objects.exists(), model._meta.db_table

@@ -110,8 +110,9 @@ MAY_PACK_ON_D = {
 def test_may_pack_sql_form_agrees_with_the_bulk_check_and_the_table(links):
     house, cn = links["house"], links["cn"]
     sql = set(
-        PackingHouseSource.objects.filter(packing.may_pack_q(D), packing_house=house, market=cn)
-        .values_list("area_code__code", flat=True)
+        PackingHouseSource.objects.filter(
+            packing.may_pack_q(D), packing_house=house, market=cn
+        ).values_list("area_code__code", flat=True)
     )
     answer = check(links, "VN-SLPH-0001", list(MAY_PACK_ON_D)).json()
     python = {r["code"].upper(): r["packing"]["allowed"] for r in answer["results"]}
@@ -122,9 +123,7 @@ def test_may_pack_sql_form_agrees_with_the_bulk_check_and_the_table(links):
 
 
 def test_may_pack_needs_the_packing_house_valid_too(links):
-    sql = PackingHouseSource.objects.filter(
-        packing.may_pack_q(D), packing_house=links["suspended"]
-    )
+    sql = PackingHouseSource.objects.filter(packing.may_pack_q(D), packing_house=links["suspended"])
     assert not sql.exists()
     assert PackingHouseSource.objects.filter(
         packing.may_pack_q(date(2025, 4, 30)), packing_house=links["suspended"]
@@ -273,7 +272,7 @@ def test_bulk_check_with_a_packing_house_takes_five_queries_for_many_codes(links
         response = check(links, "VN-SLPH-0001", list(MAY_PACK_ON_D), extra=extra)
     assert response.status_code == 200
     assert len(response.json()["results"]) == len(MAY_PACK_ON_D) + len(extra)
-    assert len(captured) <= 5, [q["sql"][:120] for q in captured]
+    assert len(captured) == 5, [q["sql"][:120] for q in captured]
 
 
 # --- Both sides' lists --------------------------------------------------------------------
@@ -482,9 +481,7 @@ def test_admin_import_preview_then_all_or_nothing(admin_client, links):
         "VN-SLPH-0001,VN-SLOR-0003,CN,2024-01-01,2025-03-31,extended\n"
     ).encode()
     preview = import_file(admin_client, "packinghousesource", content)
-    assert counts(preview) == {"new": 1, "update": 1, "skip": 0, "error": 0}, errors_by_row(
-        preview
-    )
+    assert counts(preview) == {"new": 1, "update": 1, "skip": 0, "error": 0}, errors_by_row(preview)
     assert PackingHouseSource.objects.count() == 7, "the preview writes nothing"
     confirm(admin_client, "packinghousesource", preview)
     assert PackingHouseSource.objects.count() == 8
@@ -493,9 +490,7 @@ def test_admin_import_preview_then_all_or_nothing(admin_client, links):
     assert extended.history.first().history_change_reason == "Spreadsheet import"
 
 
-def test_admin_import_refuses_overlaps_with_the_registry_and_within_the_file(
-    admin_client, links
-):
+def test_admin_import_refuses_overlaps_with_the_registry_and_within_the_file(admin_client, links):
     content = (
         f"{HEADER}\n"
         "VN-SLPH-0001,VN-SLOR-0001,CN,2025-01-01,,overlaps the registry\n"
@@ -511,3 +506,33 @@ def test_admin_import_refuses_overlaps_with_the_registry_and_within_the_file(
     before = PackingHouseSource.objects.count()
     confirm(admin_client, "packinghousesource", preview)
     assert PackingHouseSource.objects.count() == before
+
+
+# --- Sample data --------------------------------------------------------------------------
+
+
+def test_sample_links_are_fictitious_idempotent_and_show_each_case(settings):
+    from django.core.management import call_command
+
+    call_command("load_sample_data", verbosity=0)
+    first = PackingHouseSource.objects.count()
+    call_command("load_sample_data", verbosity=0)
+    assert PackingHouseSource.objects.count() == first >= 5
+    assert all("hư cấu" in link.note for link in PackingHouseSource.objects.all())
+    today = date.today()
+    assert PackingHouseSource.objects.filter(valid_until__lt=today).exists(), "one has ended"
+    in_force = PackingHouseSource.objects.filter(packing.link_in_force_q(today))
+    allowed = in_force.filter(packing.may_pack_q(today))
+    refused = set(in_force.values_list("pk", flat=True)) - set(allowed.values_list("pk", flat=True))
+    assert allowed.exists() and refused, "some links in force may not pack today"
+
+
+def test_the_sample_file_imports_cleanly_into_the_sample_data(admin_client):
+    from django.core.management import call_command
+
+    call_command("load_sample_data", verbosity=0)
+    sample = admin_client.get(reverse("admin:registry_packinghousesource_import_sample"))
+    assert sample.status_code == 200
+    preview = import_file(admin_client, "packinghousesource", sample.content)
+    assert not errors_by_row(preview)
+    assert counts(preview) == {"new": 1, "update": 0, "skip": 0, "error": 0}
