@@ -536,3 +536,19 @@ def test_the_sample_file_imports_cleanly_into_the_sample_data(admin_client):
     preview = import_file(admin_client, "packinghousesource", sample.content)
     assert not errors_by_row(preview)
     assert counts(preview) == {"new": 1, "update": 0, "skip": 0, "error": 0}
+
+
+def test_the_answer_written_by_hand_is_what_the_schema_documents(links):
+    """``check_answer`` (fast) and ``CodeCheckResponseSerializer`` (the schema) agree, with and
+    without a packing house, for every shape of result."""
+    from registry.api.serializers import CodeCheckResponseSerializer, check_answer
+    from registry.rules import bulk_check
+
+    codes = [c.code for c in links["codes"].values()] + ["VN-SLPH-0002", "vn-nope-0001"]
+    for house_code in (None, "VN-SLPH-0001", "VN-SLPH-0002"):
+        house = bulk_check.packing_house_on(house_code, links["cn"], D) if house_code else None
+        results = bulk_check.check_codes(codes, links["cn"], D, house)
+        documented = CodeCheckResponseSerializer(
+            {"market": "CN", "date": D, "packing_house": house, "results": results}
+        ).data
+        assert check_answer("CN", D, house, results) == documented

@@ -478,6 +478,9 @@ class PackingHouseCheckSerializer(CodeCheckResultSerializer):
 
 
 class CodeCheckResponseSerializer(serializers.Serializer):
+    """Documents the bulk check's answer; ``check_answer`` writes it (the same JSON, built by
+    hand: DRF's serializers took a third of the time of a 1,000-code check)."""
+
     market = serializers.CharField()
     date = serializers.DateField()
     packing_house = PackingHouseCheckSerializer(
@@ -490,6 +493,45 @@ class CodeCheckResponseSerializer(serializers.Serializer):
         if answer.get("packing_house") is None:
             data.pop("packing_house", None)
         return data
+
+
+def _day(value):
+    return value.isoformat() if value is not None else None
+
+
+def _check(check) -> dict:
+    return {
+        "code": check.code,
+        "exists": check.exists,
+        "kind": check.kind,
+        "valid": check.valid,
+        "status": check.status,
+        "status_since": _day(check.status_since),
+        "reason": check.reason,
+    }
+
+
+def check_answer(market: str, day, house, results) -> dict:
+    """The bulk check's answer as ``CodeCheckResponseSerializer`` documents it
+    (tests/test_packing_sources.py holds the two equal)."""
+    answer = {"market": market, "date": _day(day)}
+    if house is not None:
+        answer["packing_house"] = _check(house)
+    rows = []
+    for check in results:
+        row = _check(check)
+        if check.packing is not None:
+            packing = check.packing
+            row["packing"] = {
+                "allowed": packing.allowed,
+                "reason": packing.reason,
+                "registration_number": packing.registration_number,
+                "valid_from": _day(packing.valid_from),
+                "valid_until": _day(packing.valid_until),
+            }
+        rows.append(row)
+    answer["results"] = rows
+    return answer
 
 
 class StatusChangeSerializer(serializers.Serializer):

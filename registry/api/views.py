@@ -95,11 +95,7 @@ class AreaCodeViewSet(DownloadMixin, StatusChangesMixin, LinkedListMixin, Repres
                 )
         codes = request_serializer.validated_data["codes"]
         results = bulk_check.check_codes(codes, market, day, house)
-        return Response(
-            s.CodeCheckResponseSerializer(
-                {"market": market.code, "date": day, "packing_house": house, "results": results}
-            ).data
-        )
+        return Response(s.check_answer(market.code, day, house, results))
 
 
 @documented(s.PackingHouseSerializer, s.PackingHouseWriteSerializer)

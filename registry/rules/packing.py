@@ -9,15 +9,15 @@ Yes when all three hold on D:
 
 ``link_in_force`` / ``link_in_force_q`` are the two forms of (1); ``may_pack_q`` is the whole
 rule as a query over links (the ``valid_on`` filter of the links' lists), and
-``packing_problem`` the whole rule in Python over what the bulk check read, with the reason
+``packing_verdict`` the whole rule in Python over what the bulk check read, with the reason
 when the answer is no. tests/test_packing_sources.py holds them against one table of cases.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.db.models import OuterRef, Q
 from django.utils.translation import gettext as _
@@ -55,8 +55,7 @@ def may_pack_q(on: date) -> Q:
     )
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """One link's dates (and the importing country's number for the pair)."""
 
     valid_from: date
@@ -69,7 +68,7 @@ def window_on(windows: Iterable[Window], on: date) -> Window | None:
     return next((w for w in windows if link_in_force(w.valid_from, w.valid_until, on)), None)
 
 
-def packing_problem(
+def packing_verdict(
     house: str,
     code: str,
     market: str,
@@ -77,37 +76,35 @@ def packing_problem(
     windows: list[Window],
     code_problem: str | None,
     house_problem: str | None,
-) -> str | None:
-    """Why ``house`` may not pack ``code`` for ``market`` on ``on``, or ``None`` when it may.
+) -> tuple[Window | None, str | None]:
+    """(the link in force on ``on``, why ``house`` may not pack ``code`` for ``market`` that
+    day or ``None`` when it may).
 
     ``windows`` are the pair's links for the market (any dates); ``code_problem`` and
     ``house_problem`` say why the code or the house is not valid for the market that day
     (``None``: valid). The link is explained first, since it is what the pair is about."""
     args = {"house": house, "code": code, "market": market, "date": on.isoformat()}
-    if window_on(windows, on) is None:
+    link = window_on(windows, on)
+    if link is None:
         if not windows:
-            return _("%(house)s has no link to %(code)s for %(market)s.") % args
+            return None, _("%(house)s has no link to %(code)s for %(market)s.") % args
         later = sorted(w.valid_from for w in windows if w.valid_from > on)
         if later:
-            return _("The link of %(house)s to %(code)s for %(market)s starts on %(start)s.") % {
-                **args,
-                "start": later[0].isoformat(),
-            }
+            return None, _(
+                "The link of %(house)s to %(code)s for %(market)s starts on %(start)s."
+            ) % {**args, "start": later[0].isoformat()}
         ended = max(w.valid_until for w in windows if w.valid_until is not None)
-        return _("The link of %(house)s to %(code)s for %(market)s ended on %(end)s.") % {
+        return None, _("The link of %(house)s to %(code)s for %(market)s ended on %(end)s.") % {
             **args,
             "end": ended.isoformat(),
         }
     if code_problem:
-        return _("%(code)s is not valid for %(market)s on %(date)s: %(problem)s") % {
+        return link, _("%(code)s is not valid for %(market)s on %(date)s: %(problem)s") % {
             **args,
             "problem": code_problem,
         }
     if house_problem:
-        return _(
+        return link, _(
             "The packing house %(house)s is not valid for %(market)s on %(date)s: %(problem)s"
-        ) % {
-            **args,
-            "problem": house_problem,
-        }
-    return None
+        ) % {**args, "problem": house_problem}
+    return link, None
