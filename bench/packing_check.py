@@ -77,11 +77,11 @@ def prepare(codes: list[str]) -> None:
 
 
 def measure(repeat: int, codes: list[str]) -> dict:
+    import gc
+
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    import gc
 
     prepare(codes)
     # As the production server does after loading the app (config/gunicorn.py): otherwise the
