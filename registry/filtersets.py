@@ -24,6 +24,7 @@ from registry.models import (
     Cooperative,
     CooperativeStatus,
     Crop,
+    Grower,
     Inspection,
     InspectionKind,
     InspectionResult,
@@ -365,6 +366,18 @@ class PackingHouseSourceFilterSet(django_filters.FilterSet):
 
     def filter_in_force_on(self, queryset, name, day):
         return queryset.filter(packing.link_in_force_q(day)) if day else queryset
+
+
+class GrowerFilterSet(django_filters.FilterSet):
+    code = code_keys_filter("area_code", AreaCode, _("growing-area code"))
+    updated_since = WindowedIsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("updated since")
+    )
+    q = SearchFilter(label=_("search"), help_text=_("Name, phone or code."))
+
+    class Meta:
+        model = Grower
+        fields = []
 
 
 class CommuneFilterSet(django_filters.FilterSet):

@@ -53,6 +53,7 @@ from registry.models import (
     Cooperative,
     CooperativeStatus,
     Crop,
+    Grower,
     Inspection,
     InspectionKind,
     InspectionResult,
@@ -67,6 +68,7 @@ from registry.tables import (
     AREA_CODES,
     CERTIFICATES,
     COOPERATIVES,
+    GROWERS,
     INSPECTIONS,
     PACKING_HOUSE_SOURCES,
     PACKING_HOUSES,
@@ -1025,7 +1027,27 @@ class PackingHouseSourceResource(RegistryResource):
             self._file_windows.setdefault(triple, []).append((link.valid_from, link.valid_until))
 
 
+class GrowerResource(RegistryResource):
+    """Growers, matched by code and name (a household's name is unique within its area): a
+    row naming an existing grower updates its plot area and phone. The id column of the
+    download is for reading only."""
+
+    table = GROWERS
+    code = field("code", CodeWidget(AreaCode, gettext_lazy("growing-area code")), "area_code")
+
+    class Meta:
+        model = Grower
+        import_id_fields = ["code", "name"]
+        fields = ("code", *GROWERS.writable_fields())
+
+    def validate_related(self, batch: list) -> None:
+        for row in batch:
+            if "area_code" in row.errors:
+                row.errors.setdefault("code", []).extend(row.errors.pop("area_code"))
+
+
 RESOURCES = {
+    Grower: GrowerResource,
     PackingHouseSource: PackingHouseSourceResource,
     Inspection: InspectionResource,
     Cooperative: CooperativeResource,
@@ -1084,6 +1106,12 @@ SAMPLES = {
         "corrective_action_deadline": "2026-02-15",
         "record_number": "BB-MAU-0999",
         "markets": "CN",
+    },
+    Grower: {
+        "code": "VN-SLOR-0001",
+        "name": "Lò Văn Mẫu (hư cấu)",
+        "plot_area_ha": "1.2",
+        "phone": "",
     },
     PackingHouseSource: {
         "packing_house": "VN-SLPH-0001",
@@ -1152,6 +1180,9 @@ def sample_row(model) -> dict:
             "inspected_on": inspected_on.isoformat(),
             "corrective_action_deadline": dates.add_months(inspected_on, 2).isoformat(),
         }
+    elif model is Grower:
+        code = AreaCode.objects.order_by("pk").first()
+        row["code"] = code.code if code else row["code"]
     elif model is PackingHouseSource:
         house = PackingHouse.objects.order_by("pk").first()
         code = AreaCode.objects.exclude(packing_house_links__packing_house=house).order_by("pk")

@@ -4,8 +4,9 @@
 - **Administrators**: every registry permission, status changes, users and API tokens.
 - **Data entry**: add and change cooperatives, certificates, codes, packing houses and
   inspections (with their samples and attachments), and the links of packing houses to
-  growing-area codes; view the rest. No status changes, no user management.
-- **Staff**: view (and so download) everything; change nothing.
+  growing-area codes, growers; view the rest. No status changes, no user management.
+- **Staff**: view (and so download) everything but the growers (personal data); change
+  nothing.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -26,7 +27,12 @@ DATA_ENTRY_MODELS = [
     "inspectionsample",
     "inspectionattachment",
     "packinghousesource",
+    "grower",
 ]
+
+#: Personal data (growers' names and phones): not for the Staff role, which views everything
+#: else. Staff read registry records to answer the public; they need counts, not households.
+PRIVATE_VIEW = ["view_grower", "view_historicalgrower"]
 
 
 def sync_role_groups(apps) -> None:
@@ -55,4 +61,6 @@ def sync_role_groups(apps) -> None:
     )
 
     staff, _ = group_model.objects.get_or_create(name=STAFF)
-    staff.permissions.set(registry.filter(codename__startswith="view_"))
+    staff.permissions.set(
+        registry.filter(codename__startswith="view_").exclude(codename__in=PRIVATE_VIEW)
+    )

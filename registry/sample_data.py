@@ -28,6 +28,7 @@ from registry.models import (
     Cooperative,
     CooperativeStatus,
     Crop,
+    Grower,
     Inspection,
     InspectionAttachment,
     InspectionKind,
@@ -174,6 +175,7 @@ def load(today: date | None = None, *, with_demo_users: bool = False) -> Summary
         _packing_houses(today, markets, summary)
         _inspections(today, markets, summary)
         _packing_house_sources(markets, summary)
+        _growers(summary)
         if with_demo_users:
             _demo_users(summary)
     return summary
@@ -541,6 +543,30 @@ def _packing_house_sources(markets, summary):
             },
         )
         summary.add("packing-house sources", created)
+
+
+def _growers(summary):
+    """Fictitious households (names marked so, no phone numbers): those of VN-SLOR-0001 agree
+    with the code's households and area; VN-SLOR-0002 lists only two, so the admin and the
+    API warn. Keyed by code and name: idempotent."""
+    codes = {c.code: c for c in AreaCode.objects.filter(code__in=["VN-SLOR-0001", "VN-SLOR-0002"])}
+    plan = []
+    if "VN-SLOR-0001" in codes:
+        code = codes["VN-SLOR-0001"]
+        count = code.households or 4
+        share = (code.area_ha / count).quantize(Decimal("0.01"))
+        areas = [share] * (count - 1) + [code.area_ha - share * (count - 1)]
+        plan += [(code, n, area) for n, area in enumerate(areas)]
+    if "VN-SLOR-0002" in codes:
+        plan += [(codes["VN-SLOR-0002"], n, Decimal("0.80")) for n in range(2)]
+    for code, n, area in plan:
+        name = (
+            f"{GIVEN[n % len(GIVEN)]} {NAMES[(n + len(code.code)) % len(NAMES)]} {n + 1} (hư cấu)"
+        )
+        _, created = Grower.objects.get_or_create(
+            area_code=code, name=name, defaults={"plot_area_ha": area}
+        )
+        summary.add("growers", created)
 
 
 def _inspection(subject, on, kind, result, number, summary, **extra):

@@ -19,6 +19,7 @@ from registry.models import (
     CodeStatus,
     Cooperative,
     CooperativeStatus,
+    Grower,
     Inspection,
     InspectionKind,
     InspectionResult,
@@ -230,6 +231,20 @@ PACKING_HOUSE_SOURCES = Table(
     import_columns=[Column("note", _("note"), "note")],
 )
 
+#: Growers: personal data. Their download is served only to users who may view growers.
+GROWERS = Table(
+    "growers",
+    Grower,
+    [
+        Column("id", _("id"), "id"),
+        Column("code", _("growing-area code"), "area_code__code"),
+        Column("name", _("household name"), "name"),
+        Column("plot_area_ha", _("plot area (ha)"), "plot_area_ha"),
+        Column("phone", _("phone"), "phone"),
+        Column("updated_at", _("updated at"), "updated_at"),
+    ],
+)
+
 TABLES = {
     table.resource: table
     for table in (
@@ -239,6 +254,7 @@ TABLES = {
         CERTIFICATES,
         INSPECTIONS,
         PACKING_HOUSE_SOURCES,
+        GROWERS,
     )
 }
 TABLES_BY_MODEL = {table.model: table for table in TABLES.values()}

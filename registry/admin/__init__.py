@@ -5,6 +5,7 @@ from registry.admin import (  # noqa: F401
     certificates,
     codes,
     cooperatives,
+    growers,
     inspections,
     jobs,
     places,

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from registry.admin.growers import GrowersInline, warn
 from registry.admin.inspections import InspectionsInline
 from registry.admin.list_filters import (
     AREA_CODE_FILTERS,
@@ -123,7 +124,13 @@ class AreaCodeAdmin(SpreadsheetAdminMixin, CodeAdmin):
     class TimelineInline(StatusTimelineInline):
         model = AreaCodeStatusChange
 
-    inlines = (MarketInline, TimelineInline, AreaCodeSourcesInline, InspectionsInline)
+    inlines = (
+        MarketInline,
+        TimelineInline,
+        AreaCodeSourcesInline,
+        GrowersInline,
+        InspectionsInline,
+    )
 
     @admin.display(description=_("VietGAP basis"))
     def certificate_validity(self, obj):
@@ -135,6 +142,11 @@ class AreaCodeAdmin(SpreadsheetAdminMixin, CodeAdmin):
         super().save_model(request, obj, form, change)
         for warning in area_warnings(obj):
             self.message_user(request, warning, messages.WARNING)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if request.user.has_perm("registry.view_grower"):
+            warn(self, request, [form.instance])  # once the growers inline is saved
 
 
 @admin.register(PackingHouse)

@@ -296,6 +296,23 @@ class SupervisionSerializer(serializers.Serializer):
         }
 
 
+class GrowerCountsSerializer(serializers.Serializer):
+    """What the public may know of a code's growers: how many, and their plots' total area
+    (the names are at /api/v1/growers/, for users who may view growers)."""
+
+    count = serializers.IntegerField()
+    total_plot_area_ha = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, help_text="null: no grower recorded."
+    )
+
+    def to_representation(self, code):
+        plots = [grower.plot_area_ha for grower in code.growers.all()]
+        return {
+            "count": len(plots),
+            "total_plot_area_ha": str(sum(plots)) if plots else None,
+        }
+
+
 class AreaCodeSerializer(serializers.ModelSerializer):
     crop = CropSerializer(read_only=True)
     cooperative = CooperativeRefSerializer(read_only=True)
@@ -307,6 +324,8 @@ class AreaCodeSerializer(serializers.ModelSerializer):
         help_text=f"The latest {INSPECTIONS_SHOWN} inspections, newest first; all of them at "
         "/api/v1/inspections/?code=<code>."
     )
+
+    growers = GrowerCountsSerializer(source="*", read_only=True)
 
     @extend_schema_field(InspectionSummarySerializer(many=True))
     def get_inspections(self, code) -> list:
@@ -332,6 +351,7 @@ class AreaCodeSerializer(serializers.ModelSerializer):
             "markets",
             "supervision",
             "inspections",
+            "growers",
             "updated_at",
         ]
 

@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from registry.api import views
+from registry.api.growers import GrowerViewSet
 from registry.api.inspections import InspectionViewSet
 from registry.api.sources import PackingHouseSourceViewSet
 
@@ -11,6 +12,7 @@ router.register("cooperatives", views.CooperativeViewSet, basename="cooperative"
 router.register("vietgap-certificates", views.CertificateViewSet, basename="certificate")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("packing-house-sources", PackingHouseSourceViewSet, basename="packing-house-source")
+router.register("growers", GrowerViewSet, basename="grower")
 router.register("markets", views.MarketViewSet, basename="market")
 router.register("crops", views.CropViewSet, basename="crop")
 router.register("provinces", views.ProvinceViewSet, basename="province")

@@ -22,6 +22,7 @@ from registry.models.codes import (
     PackingHouseStatusChange,
 )
 from registry.models.cooperatives import Cooperative, TrademarkRight
+from registry.models.growers import Grower
 from registry.models.inspections import Inspection, InspectionAttachment, InspectionSample
 from registry.models.jobs import ImportJob, ImportState
 from registry.models.places import Commune, Province
@@ -43,6 +44,7 @@ __all__ = [
     "Cooperative",
     "CooperativeStatus",
     "Crop",
+    "Grower",
     "ImportJob",
     "ImportState",
     "Inspection",
