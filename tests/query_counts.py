@@ -12,11 +12,12 @@ a count on purpose, change the number here in the same commit and say why.
 """
 
 QUERY_COUNTS = {
-    # --- API: growing-area codes
-    "api area-codes list": 9,
-    "api area-codes list valid_on": 10,
-    "api area-codes list status": 10,
-    "api area-codes detail": 3,
+    # --- API: growing-area codes (lists and detail +1 since issue 12: the growers' count and
+    # total plot area, one grouped query for the page)
+    "api area-codes list": 10,
+    "api area-codes list valid_on": 11,
+    "api area-codes list status": 11,
+    "api area-codes detail": 4,
     "api area-codes csv": 2,
     "api area-codes xlsx": 3,
     "api area-codes check": 3,
@@ -44,7 +45,7 @@ QUERY_COUNTS = {
     "api vietgap-certificates history": 2,
     # --- API: inspections (issue 12). The area-code lists and detail above each run one query
     # more since issue 12: the codes' inspections (supervision state, latest inspections).
-    "api area-codes list supervision": 9,
+    "api area-codes list supervision": 10,
     "api inspections list": 6,
     "api inspections list signed in": 6,
     "api inspections detail": 4,
@@ -61,6 +62,12 @@ QUERY_COUNTS = {
     "api packing-house-sources csv": 1,
     "api packing-house-sources xlsx": 1,
     "api packing-house-sources history": 2,
+    # --- API: growers (issue 12), signed in. The list's page also reads the page's codes and
+    # their growers' totals for its warnings.
+    "api growers list": 5,
+    "api growers detail": 1,
+    "api growers csv": 1,
+    "api growers history": 2,
     # --- API: reference tables
     "api markets list": 3,
     "api markets detail": 1,
@@ -75,8 +82,9 @@ QUERY_COUNTS = {
     # (one EXPLAIN; past ADMIN_EXACT_COUNT_LIMIT it replaces the count).
     "admin areacode changelist": 13,
     # Code change pages +1 since issue 12: the code's packing-house links (their records
-    # joined and shown from the row: KnownSelectionAutocomplete), whatever their number.
-    "admin areacode change": 17,
+    # joined and shown from the row: KnownSelectionAutocomplete), whatever their number; the
+    # area code's +1 more: its growers (inline).
+    "admin areacode change": 18,
     "admin packinghouse changelist": 12,
     "admin packinghouse change": 12,
     "admin cooperative changelist": 11,
@@ -95,6 +103,8 @@ QUERY_COUNTS = {
     "admin inspection change": 16,
     "admin packinghousesource changelist": 7,
     "admin packinghousesource change": 10,
+    "admin grower changelist": 6,
+    "admin grower change": 5,
     "admin index": 8,
 }
 
@@ -102,10 +112,10 @@ QUERY_COUNTS = {
 #: data version there (one query fewer); CSV downloads are written by Python from ordinary
 #: queries instead of one COPY.
 SQLITE_QUERY_COUNTS = {
-    "api area-codes list": 8,
-    "api area-codes list valid_on": 9,
-    "api area-codes list status": 9,
-    "api area-codes list supervision": 8,
+    "api area-codes list": 9,
+    "api area-codes list valid_on": 10,
+    "api area-codes list status": 10,
+    "api area-codes list supervision": 9,
     "api inspections list": 5,
     "api inspections list signed in": 5,
     "api area-codes csv": 3,
@@ -132,6 +142,8 @@ SQLITE_QUERY_COUNTS = {
     "admin certificationbody changelist": 5,
     "admin trademarkright changelist": 8,
     "admin packinghousesource changelist": 6,
+    "admin grower changelist": 5,
+    "api growers list": 4,
     "api packing-houses sources": 4,
     "api area-codes packing-houses": 2,
     "api packing-house-sources list": 2,

@@ -16,6 +16,7 @@ from registry.models import (
     AreaCodeMarket,
     AreaCodeStatusChange,
     CodeStatus,
+    Grower,
     Inspection,
     InspectionAttachment,
     InspectionSample,
@@ -66,6 +67,7 @@ def history(db):
     PackingHouseSource.objects.create(
         packing_house=house, area_code=code, market=au, valid_from=date(2024, 2, 1)
     )
+    Grower.objects.create(area_code=code, name="Lò Văn A", plot_area_ha=1)
     for model in HISTORY_MODELS:
         assert model.objects.exists(), model._meta.db_table
     return {"au": au, "us": us, "code": code, "house": house}

@@ -17,6 +17,7 @@ endpoint's measured counts in the file's format.
 import io
 from contextlib import contextmanager
 from datetime import date, timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -33,6 +34,7 @@ from registry.models import (
     CodeStatus,
     Cooperative,
     Crop,
+    Grower,
     Inspection,
     InspectionSample,
     Market,
@@ -119,6 +121,10 @@ def build(n: int) -> None:
             kind="video",
             result="compliant",
         )
+        for household in range(i % 3):  # none, one or two growers
+            Grower.objects.create(
+                area_code=code, name=f"Hộ {household}", plot_area_ha=Decimal("1.5")
+            )
         # Packing house 1 packs every code (one link ended), house i its own code too.
         first_house = PackingHouse.objects.get(code="VN-SLPH-0001")
         for packer in {first_house, house}:
@@ -189,6 +195,14 @@ def link(tail=""):
     return path
 
 
+def grower(tail=""):
+    def path():
+        first = Grower.objects.order_by("id").values_list("id", flat=True)[0]
+        return f"growers/{first}/{tail}"
+
+    return path
+
+
 def suspend_for_au():
     return {
         "to_status": "suspended",
@@ -225,6 +239,7 @@ ADMIN_MODELS = {
     "certificationbody": CertificationBody,
     "trademarkright": TrademarkRight,
     "packinghousesource": PackingHouseSource,
+    "grower": Grower,
 }
 
 
@@ -295,6 +310,10 @@ ENDPOINTS = {
     "api packing-house-sources csv": api_get("packing-house-sources/", {"format": "csv"}),
     "api packing-house-sources xlsx": api_get("packing-house-sources/", {"format": "xlsx"}),
     "api packing-house-sources history": api_get(link("history/"), signed_in=True),
+    "api growers list": api_get("growers/", signed_in=True),
+    "api growers detail": api_get(grower(), signed_in=True),
+    "api growers csv": api_get("growers/", {"format": "csv"}, signed_in=True),
+    "api growers history": api_get(grower("history/"), signed_in=True),
     "api markets list": api_get("markets/"),
     "api markets detail": api_get("markets/au/"),
     "api crops list": api_get("crops/"),

@@ -21,7 +21,14 @@ def totals(area_code_ids) -> dict[int, tuple[int, Decimal]]:
         .values("area_code_id")
         .annotate(count=Count("id"), area=Sum("plot_area_ha"))
     )
-    return {row["area_code_id"]: (row["count"], row["area"]) for row in rows}
+    # hundredths of a hectare, as stored (SQLite's SUM drops the scale: 3 for 3.00)
+    return {
+        row["area_code_id"]: (row["count"], Decimal(row["area"]).quantize(HUNDREDTH))
+        for row in rows
+    }
+
+
+HUNDREDTH = Decimal("0.01")
 
 
 def disagreements(
