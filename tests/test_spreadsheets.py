@@ -208,6 +208,8 @@ COMPARED_RESOURCES = [
     "cooperatives",
     "vietgap-certificates",
     "inspections",
+    "packing-house-sources",
+    "growers",
 ]
 
 
@@ -245,6 +247,20 @@ def test_copy_and_python_writer_write_the_same_bytes(world, resource):
         inspecting_body="",
         kind="video",
         result="compliant",
+    )
+    from registry.models import Grower, PackingHouseSource
+    from tests.factories import PackingHouseFactory
+
+    PackingHouseSource.objects.create(
+        packing_house=PackingHouseFactory(name="=Cơ sở"),
+        area_code=code,
+        market=Market.objects.get(code="CN"),
+        valid_from=date(2025, 1, 1),
+        valid_until=date(2025, 12, 31),
+        registration_number="-GACC 1",
+    )
+    Grower.objects.create(
+        area_code=code, name="@Lò Văn A", plot_area_ha=Decimal("1.25"), phone="+84 1"
     )
     table = TABLES[resource]
     queryset = table.model.objects.order_by("-pk")
