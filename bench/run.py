@@ -595,7 +595,15 @@ def main(argv=None) -> int:
         django.setup()
         from django.core.management import call_command
 
-        from bench import admin_list, imports, keyset_pages, snapshot, writes, xlsx_download
+        from bench import (
+            admin_list,
+            imports,
+            keyset_pages,
+            packing_check,
+            snapshot,
+            writes,
+            xlsx_download,
+        )
         from bench.seed import seed
         from registry.models import AreaCode
 
@@ -621,6 +629,8 @@ def main(argv=None) -> int:
         results["check"] = measure_check(
             args.repeat, [*codes[:950], *(f"VN-ZZOR-{i:04d}" for i in range(50))]
         )
+        # (writes one packing house and its links: before the cached answers are built)
+        results["packing_check"] = packing_check.measure(args.repeat, codes)
         results["admin"] = measure_admin(args.repeat)
         results["admin_list"] = admin_list.measure(max(args.repeat, 20))
         results["xlsx"] = xlsx_download.measure(min(args.scale, 100_000))
@@ -708,6 +718,7 @@ def main(argv=None) -> int:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     rows = report(results, targets_apply=results["shape"]["codes"] == 100_000)
+    rows += packing_check.report(results["packing_check"])
     rows += admin_list.report(results["admin_list"]) + xlsx_download.report(results["xlsx"])
     rows += keyset_pages.report(results["keyset"]) + snapshot.report(results["snapshot"])
     print()

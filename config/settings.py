@@ -206,6 +206,9 @@ if env_bool("SECURE_PROXY_HEADER", not DEBUG):
 REGISTRY_EXPIRING_WITHIN_DAYS = int(os.environ.get("REGISTRY_EXPIRING_WITHIN_DAYS", "60"))
 # Export areas smaller than this (ha) get a warning, not an error (unconfirmed national rule).
 REGISTRY_MIN_EXPORT_AREA_HA = float(os.environ.get("REGISTRY_MIN_EXPORT_AREA_HA", "10"))
+# How far (percent of the code's area) the growers' plots may total from the code's area before
+# the admin and the API warn: advice, never a refusal (registry.rules.growers).
+GROWER_AREA_TOLERANCE_PERCENT = float(os.environ.get("GROWER_AREA_TOLERANCE_PERCENT", "5"))
 # The office that keeps this registry, named on public status timelines instead of a person.
 REGISTRY_OFFICE_NAME = os.environ.get(
     "REGISTRY_OFFICE_NAME", "Chi cục Trồng trọt và Bảo vệ thực vật"

@@ -26,18 +26,20 @@ from registry.models import (
     Cooperative,
     CooperativeStatus,
     Crop,
+    Grower,
     Inspection,
     InspectionKind,
     InspectionResult,
     Market,
     PackingHouse,
+    PackingHouseSource,
     Province,
     Season,
     SupervisionState,
     VietGAPCertificate,
 )
 from registry.rules import capacity as capacity_rules
-from registry.rules import queries, supervision
+from registry.rules import packing, queries, supervision
 
 
 def market_filter(**kwargs):
@@ -376,6 +378,58 @@ class SeasonFilterSet(django_filters.FilterSet):
         for state in states[1:]:
             condition |= capacity_rules.state_q(state)
         return queryset.filter(condition)
+
+
+class PackingHouseSourceFilterSet(django_filters.FilterSet):
+    """The links between packing houses and growing-area codes, per market. ``valid_on`` is
+    the whole rule "may the house pack the code for the market that day"
+    (``registry.rules.packing.may_pack_q``), as the bulk check answers it."""
+
+    packing_house = code_keys_filter("packing_house", PackingHouse, _("packing house"))
+    code = code_keys_filter("area_code", AreaCode, _("growing-area code"))
+    market = market_filter(field_name="market")
+    valid_on = WindowedDateFilter(
+        method="filter_valid_on",
+        label=_("valid on"),
+        help_text=_(
+            "A date (YYYY-MM-DD): only links under which the packing house may pack the code "
+            "for the link's market that day: the link in force, and both codes valid for the "
+            "market. The same rule as the bulk check with `packing_house`."
+        ),
+    )
+    in_force_on = WindowedDateFilter(
+        method="filter_in_force_on",
+        label=_("link in force on"),
+        help_text=_("A date (YYYY-MM-DD): links whose dates cover that day, whatever the codes."),
+    )
+    updated_since = WindowedIsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("updated since")
+    )
+    q = SearchFilter(
+        label=_("search"), help_text=_("Codes, packing-house name, registration number.")
+    )
+
+    class Meta:
+        model = PackingHouseSource
+        fields = []
+
+    def filter_valid_on(self, queryset, name, day):
+        return queryset.filter(packing.may_pack_q(day)) if day else queryset
+
+    def filter_in_force_on(self, queryset, name, day):
+        return queryset.filter(packing.link_in_force_q(day)) if day else queryset
+
+
+class GrowerFilterSet(django_filters.FilterSet):
+    code = code_keys_filter("area_code", AreaCode, _("growing-area code"))
+    updated_since = WindowedIsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("updated since")
+    )
+    q = SearchFilter(label=_("search"), help_text=_("Name, phone or code."))
+
+    class Meta:
+        model = Grower
+        fields = []
 
 
 class CommuneFilterSet(django_filters.FilterSet):

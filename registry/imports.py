@@ -54,22 +54,27 @@ from registry.models import (
     Cooperative,
     CooperativeStatus,
     Crop,
+    Grower,
     Inspection,
     InspectionKind,
     InspectionResult,
     Market,
     PackingHouse,
+    PackingHouseSource,
     Season,
     SeasonMarket,
     SeasonStandard,
     VietGAPCertificate,
 )
+from registry.models.sources import overlap_message
 from registry.rules import dates, queries, status_changes
 from registry.tables import (
     AREA_CODES,
     CERTIFICATES,
     COOPERATIVES,
+    GROWERS,
     INSPECTIONS,
+    PACKING_HOUSE_SOURCES,
     PACKING_HOUSES,
     SEASONS,
     Table,
@@ -1025,8 +1030,118 @@ class SeasonResource(RegistryResource):
                 SeasonMarket.objects.create(season=row.instance, market_id=market_id, tonnes=tonnes)
 
 
+class MarketWidget(NaturalKeyWidget):
+    """A market by its code (``CN``, ``cn``)."""
+
+    noun = gettext_lazy("market")
+
+    def __init__(self):
+        super().__init__(Market, "code")
+        self.by_code = None
+
+    def load_all(self):
+        self.by_code = {market.code: market for market in Market.objects.all()}
+
+    def find(self, value, row):
+        if self.by_code is None:
+            self.load_all()
+        found = self.by_code.get(keys.normalise_market_code(value))
+        return [found] if found else []
+
+
+class PackingHouseSourceResource(RegistryResource):
+    """Links of packing houses to growing-area codes per market, matched by their natural key
+    (packing house, code, market, first day): a row naming an existing link updates its end,
+    number and note; any other row is a new link. Overlapping windows (with the registry or
+    with earlier rows of the file) are refused a batch at a time (``validate_related``: one
+    query), so the model's ``clean()`` does not ask for each row."""
+
+    table = PACKING_HOUSE_SOURCES
+    packing_house = field("packing_house", CodeWidget(PackingHouse, gettext_lazy("packing house")))
+    code = field("code", CodeWidget(AreaCode, gettext_lazy("growing-area code")), "area_code")
+    market = field("market", MarketWidget())
+
+    class Meta:
+        model = PackingHouseSource
+        import_id_fields = ["packing_house", "code", "market", "valid_from"]
+        fields = ("code", *PACKING_HOUSE_SOURCES.writable_fields())
+
+    def prepare_import(self, keys_: list[str]) -> None:
+        super().prepare_import(keys_)
+        self._file_windows: dict[tuple, list] = {}  # earlier rows of the file, by pair+market
+
+    def validate_related(self, batch: list) -> None:
+        for row in batch:
+            if "area_code" in row.errors:
+                row.errors.setdefault("code", []).extend(row.errors.pop("area_code"))
+        rows = [
+            row
+            for row in batch
+            if not row.errors
+            and row.instance.packing_house_id
+            and row.instance.area_code_id
+            and row.instance.market_id
+            and row.instance.valid_from
+        ]
+        if not rows:
+            return
+        triples = {
+            (r.instance.packing_house_id, r.instance.area_code_id, r.instance.market_id)
+            for r in rows
+        }
+        stored: dict[tuple, list] = {}
+        for link in PackingHouseSource.objects.filter(
+            packing_house_id__in={t[0] for t in triples},
+            area_code_id__in={t[1] for t in triples},
+            market_id__in={t[2] for t in triples},
+        ).values_list(
+            "pk", "packing_house_id", "area_code_id", "market_id", "valid_from", "valid_until"
+        ):
+            stored.setdefault(link[1:4], []).append((link[0], link[4], link[5]))
+        for row in rows:
+            link = row.instance
+            triple = (link.packing_house_id, link.area_code_id, link.market_id)
+            others = [
+                (start, end) for pk, start, end in stored.get(triple, []) if pk != link.pk
+            ] + self._file_windows.get(triple, [])
+            clash = next(
+                (
+                    (start, end)
+                    for start, end in others
+                    if (end is None or end >= link.valid_from)
+                    and (link.valid_until is None or start <= link.valid_until)
+                ),
+                None,
+            )
+            if clash is not None:
+                row.errors.setdefault("valid_from", []).append(overlap_message(*clash))
+                continue
+            self._file_windows.setdefault(triple, []).append((link.valid_from, link.valid_until))
+
+
+class GrowerResource(RegistryResource):
+    """Growers, matched by code and name (a household's name is unique within its area): a
+    row naming an existing grower updates its plot area and phone. The id column of the
+    download is for reading only."""
+
+    table = GROWERS
+    code = field("code", CodeWidget(AreaCode, gettext_lazy("growing-area code")), "area_code")
+
+    class Meta:
+        model = Grower
+        import_id_fields = ["code", "name"]
+        fields = ("code", *GROWERS.writable_fields())
+
+    def validate_related(self, batch: list) -> None:
+        for row in batch:
+            if "area_code" in row.errors:
+                row.errors.setdefault("code", []).extend(row.errors.pop("area_code"))
+
+
 RESOURCES = {
     Season: SeasonResource,
+    Grower: GrowerResource,
+    PackingHouseSource: PackingHouseSourceResource,
     Inspection: InspectionResource,
     Cooperative: CooperativeResource,
     VietGAPCertificate: CertificateResource,
@@ -1098,6 +1213,21 @@ SAMPLES = {
         "notes": "Ví dụ, không có thật",
         "declarations": "CN: 30; AU: 5",
     },
+    Grower: {
+        "code": "VN-SLOR-0001",
+        "name": "Lò Văn Mẫu (hư cấu)",
+        "plot_area_ha": "1.2",
+        "phone": "",
+    },
+    PackingHouseSource: {
+        "packing_house": "VN-SLPH-0001",
+        "code": "VN-SLOR-0001",
+        "market": "CN",
+        "valid_from": "2026-01-01",
+        "valid_until": "",
+        "registration_number": "GACC-MAU-0999 (ví dụ, không có thật)",
+        "note": "",
+    },
     PackingHouse: {
         "code": "VN-SLPH-0999",
         "name": "Cơ sở đóng gói Mẫu",
@@ -1166,6 +1296,20 @@ def sample_row(model) -> dict:
             "crop_year": year,
             "harvest_start": f"{year}-08-01",
             "harvest_end": f"{year}-09-15",
+        }
+    elif model is Grower:
+        code = AreaCode.objects.order_by("pk").first()
+        row["code"] = code.code if code else row["code"]
+    elif model is PackingHouseSource:
+        house = PackingHouse.objects.order_by("pk").first()
+        code = AreaCode.objects.exclude(packing_house_links__packing_house=house).order_by("pk")
+        code = code.first()
+        market = Market.objects.filter(code="CN").first() or Market.objects.order_by("pk").first()
+        row |= {
+            "packing_house": house.code if house else row["packing_house"],
+            "code": code.code if code else row["code"],
+            "market": market.code if market else row["market"],
+            "valid_from": dates.today().isoformat(),
         }
     elif model is AreaCode:
         certificate = (

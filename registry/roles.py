@@ -3,9 +3,11 @@
 
 - **Administrators**: every registry permission, status changes, users and API tokens.
 - **Data entry**: add and change cooperatives, certificates, codes, packing houses,
-  inspections (with their samples and attachments), seasons and their export declarations;
-  view the rest. No status changes, no capacity clearances, no user management.
-- **Staff**: view (and so download) everything; change nothing.
+  inspections (with their samples and attachments), the links of packing houses to
+  growing-area codes, growers, seasons and their export declarations; view the rest. No
+  status changes, no capacity clearances, no user management.
+- **Staff**: view (and so download) everything but the growers (personal data); change
+  nothing.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -27,7 +29,13 @@ DATA_ENTRY_MODELS = [
     "inspectionattachment",
     "season",
     "seasonmarket",
+    "packinghousesource",
+    "grower",
 ]
+
+#: Personal data (growers' names and phones): not for the Staff role, which views everything
+#: else. Staff read registry records to answer the public; they need counts, not households.
+PRIVATE_VIEW = ["view_grower", "view_historicalgrower"]
 
 
 def sync_role_groups(apps) -> None:
@@ -56,4 +64,6 @@ def sync_role_groups(apps) -> None:
     )
 
     staff, _ = group_model.objects.get_or_create(name=STAFF)
-    staff.permissions.set(registry.filter(codename__startswith="view_"))
+    staff.permissions.set(
+        registry.filter(codename__startswith="view_").exclude(codename__in=PRIVATE_VIEW)
+    )

@@ -28,6 +28,7 @@ from registry.models import (
     Cooperative,
     CooperativeStatus,
     Crop,
+    Grower,
     Inspection,
     InspectionAttachment,
     InspectionKind,
@@ -35,6 +36,7 @@ from registry.models import (
     InspectionSample,
     Market,
     PackingHouse,
+    PackingHouseSource,
     Season,
     SeasonMarket,
     SeasonStandard,
@@ -210,6 +212,8 @@ def load(today: date | None = None, *, with_demo_users: bool = False) -> Summary
         _packing_houses(today, markets, summary)
         _inspections(today, markets, summary)
         _seasons(today, markets, summary)
+        _packing_house_sources(markets, summary)
+        _growers(summary)
         if with_demo_users:
             _demo_users(summary)
     return summary
@@ -547,6 +551,66 @@ def _inspections(today, markets, summary):
             deadline=today + timedelta(days=30),
             body="GACC (kiểm tra trực tuyến, hư cấu)",
         )
+
+
+#: (packing house, growing-area code, market, valid from, valid until, registration number):
+#: fictitious links, including one that has ended (0003), one for a market the code is not
+#: registered for (0001 for AU) and one to a packing house suspended for CN (0004).
+SOURCES = [
+    ("VN-SLPH-0001", "VN-SLOR-0001", "CN", date(2024, 1, 1), None, "GACC-SL-0001 (hư cấu)"),
+    ("VN-SLPH-0001", "VN-SLOR-0002", "CN", date(2024, 1, 1), None, "GACC-SL-0002 (hư cấu)"),
+    ("VN-SLPH-0001", "VN-SLOR-0003", "CN", date(2023, 6, 1), date(2024, 12, 31), ""),
+    ("VN-SLPH-0001", "VN-SLOR-0004", "CN", date(2024, 1, 1), None, "GACC-SL-0004 (hư cấu)"),
+    ("VN-SLPH-0001", "VN-SLOR-0001", "AU", date(2024, 1, 1), None, ""),
+    ("VN-SLPH-0002", "VN-SLOR-0006", "CN", date(2024, 3, 1), None, "GACC-SL-0006 (hư cấu)"),
+    ("VN-SLPH-0004", "VN-SLOR-0002", "CN", date(2024, 3, 1), None, "GACC-SL-0102 (hư cấu)"),
+]
+
+
+def _packing_house_sources(markets, summary):
+    """Fictitious links of packing houses to growing-area codes (``SOURCES``), keyed by pair,
+    market and first day: idempotent."""
+    houses = {h.code: h for h in PackingHouse.objects.filter(code__startswith="VN-SLPH-")}
+    codes = {c.code: c for c in AreaCode.objects.filter(code__in=[s[1] for s in SOURCES])}
+    for house, code, market, valid_from, valid_until, number in SOURCES:
+        if house not in houses or code not in codes:
+            continue
+        _, created = PackingHouseSource.objects.get_or_create(
+            packing_house=houses[house],
+            area_code=codes[code],
+            market=markets[market],
+            valid_from=valid_from,
+            defaults={
+                "valid_until": valid_until,
+                "registration_number": number,
+                "note": FICTITIOUS,
+            },
+        )
+        summary.add("packing-house sources", created)
+
+
+def _growers(summary):
+    """Fictitious households (names marked so, no phone numbers): those of VN-SLOR-0001 agree
+    with the code's households and area; VN-SLOR-0002 lists only two, so the admin and the
+    API warn. Keyed by code and name: idempotent."""
+    codes = {c.code: c for c in AreaCode.objects.filter(code__in=["VN-SLOR-0001", "VN-SLOR-0002"])}
+    plan = []
+    if "VN-SLOR-0001" in codes:
+        code = codes["VN-SLOR-0001"]
+        count = code.households or 4
+        share = (code.area_ha / count).quantize(Decimal("0.01"))
+        areas = [share] * (count - 1) + [code.area_ha - share * (count - 1)]
+        plan += [(code, n, area) for n, area in enumerate(areas)]
+    if "VN-SLOR-0002" in codes:
+        plan += [(codes["VN-SLOR-0002"], n, Decimal("0.80")) for n in range(2)]
+    for code, n, area in plan:
+        name = (
+            f"{GIVEN[n % len(GIVEN)]} {NAMES[(n + len(code.code)) % len(NAMES)]} {n + 1} (hư cấu)"
+        )
+        _, created = Grower.objects.get_or_create(
+            area_code=code, name=name, defaults={"plot_area_ha": area}
+        )
+        summary.add("growers", created)
 
 
 def _inspection(subject, on, kind, result, number, summary, **extra):

@@ -21,11 +21,13 @@ from registry.models import (
     CodeStatus,
     Cooperative,
     CooperativeStatus,
+    Grower,
     Inspection,
     InspectionKind,
     InspectionResult,
     Market,
     PackingHouse,
+    PackingHouseSource,
     Season,
     SeasonStandard,
     VietGAPCertificate,
@@ -250,8 +252,53 @@ SEASONS = Table(
     annotations={"capacity_state": _capacity_state},
 )
 
+#: The links of packing houses to growing-area codes per market. The note is internal: it is
+#: imported but not downloaded (the download is public, like the API's list).
+PACKING_HOUSE_SOURCES = Table(
+    "packing-house-sources",
+    PackingHouseSource,
+    [
+        Column("packing_house", _("packing house"), "packing_house__code"),
+        Column("packing_house_name", _("packing-house name"), "packing_house__name"),
+        Column("code", _("growing-area code"), "area_code__code"),
+        Column("market", _("market"), "market__code"),
+        Column("valid_from", _("valid from"), "valid_from"),
+        Column("valid_until", _("valid until"), "valid_until"),
+        Column(
+            "registration_number",
+            _("importing country's registration number"),
+            "registration_number",
+        ),
+        Column("updated_at", _("updated at"), "updated_at"),
+    ],
+    import_columns=[Column("note", _("note"), "note")],
+)
+
+#: Growers: personal data. Their download is served only to users who may view growers.
+GROWERS = Table(
+    "growers",
+    Grower,
+    [
+        Column("id", _("id"), "id"),
+        Column("code", _("growing-area code"), "area_code__code"),
+        Column("name", _("household name"), "name"),
+        Column("plot_area_ha", _("plot area (ha)"), "plot_area_ha"),
+        Column("phone", _("phone"), "phone"),
+        Column("updated_at", _("updated at"), "updated_at"),
+    ],
+)
+
 TABLES = {
     table.resource: table
-    for table in (AREA_CODES, PACKING_HOUSES, COOPERATIVES, CERTIFICATES, INSPECTIONS, SEASONS)
+    for table in (
+        AREA_CODES,
+        PACKING_HOUSES,
+        COOPERATIVES,
+        CERTIFICATES,
+        INSPECTIONS,
+        PACKING_HOUSE_SOURCES,
+        GROWERS,
+        SEASONS,
+    )
 }
 TABLES_BY_MODEL = {table.model: table for table in TABLES.values()}

@@ -12,11 +12,12 @@ a count on purpose, change the number here in the same commit and say why.
 """
 
 QUERY_COUNTS = {
-    # --- API: growing-area codes
-    "api area-codes list": 9,
-    "api area-codes list valid_on": 10,
-    "api area-codes list status": 10,
-    "api area-codes detail": 3,
+    # --- API: growing-area codes (lists and detail +1 since issue 12: the growers' count and
+    # total plot area, one grouped query for the page)
+    "api area-codes list": 10,
+    "api area-codes list valid_on": 11,
+    "api area-codes list status": 11,
+    "api area-codes detail": 4,
     "api area-codes csv": 2,
     "api area-codes xlsx": 3,
     "api area-codes check": 3,
@@ -44,7 +45,7 @@ QUERY_COUNTS = {
     "api vietgap-certificates history": 2,
     # --- API: inspections (issue 12). The area-code lists and detail above each run one query
     # more since issue 12: the codes' inspections (supervision state, latest inspections).
-    "api area-codes list supervision": 9,
+    "api area-codes list supervision": 10,
     "api inspections list": 6,
     "api inspections list signed in": 6,
     "api inspections detail": 4,
@@ -72,6 +73,23 @@ QUERY_COUNTS = {
     "api seasons csv": 1,
     "api seasons xlsx": 2,
     "api seasons history": 4,
+    # --- API: packing houses tied to growing-area codes (issue 12). The bulk check with a
+    # packing house: the house (with its status), then the links to the codes found.
+    "api area-codes check packing_house": 5,
+    "api packing-houses sources": 5,
+    "api area-codes packing-houses": 3,
+    "api packing-house-sources list": 3,
+    "api packing-house-sources list valid_on": 4,
+    "api packing-house-sources detail": 1,
+    "api packing-house-sources csv": 1,
+    "api packing-house-sources xlsx": 1,
+    "api packing-house-sources history": 2,
+    # --- API: growers (issue 12), signed in. The list's page also reads the page's codes and
+    # their growers' totals for its warnings.
+    "api growers list": 5,
+    "api growers detail": 1,
+    "api growers csv": 1,
+    "api growers history": 2,
     # --- API: reference tables
     "api markets list": 3,
     "api markets detail": 1,
@@ -85,9 +103,12 @@ QUERY_COUNTS = {
     # The code lists ask the planner's estimate first when the exact count is not cached
     # (one EXPLAIN; past ADMIN_EXACT_COUNT_LIMIT it replaces the count).
     "admin areacode changelist": 13,
-    "admin areacode change": 17,
+    # Code change pages +1 since issue 12: the code's packing-house links (their records
+    # joined and shown from the row: KnownSelectionAutocomplete), whatever their number; the
+    # area code's +1 more: its growers (inline); +1 its seasons.
+    "admin areacode change": 19,
     "admin packinghouse changelist": 12,
-    "admin packinghouse change": 11,
+    "admin packinghouse change": 12,
     "admin cooperative changelist": 11,
     "admin cooperative change": 12,
     "admin vietgapcertificate changelist": 12,
@@ -106,6 +127,10 @@ QUERY_COUNTS = {
     "admin season change": 17,
     # Issue 12, seasons: the code's page lists its seasons (+1); the index counts the seasons
     # per capacity state (+1).
+    "admin packinghousesource changelist": 7,
+    "admin packinghousesource change": 10,
+    "admin grower changelist": 6,
+    "admin grower change": 5,
     "admin index": 9,
 }
 
@@ -113,10 +138,10 @@ QUERY_COUNTS = {
 #: data version there (one query fewer); CSV downloads are written by Python from ordinary
 #: queries instead of one COPY.
 SQLITE_QUERY_COUNTS = {
-    "api area-codes list": 8,
-    "api area-codes list valid_on": 9,
-    "api area-codes list status": 9,
-    "api area-codes list supervision": 8,
+    "api area-codes list": 9,
+    "api area-codes list valid_on": 10,
+    "api area-codes list status": 10,
+    "api area-codes list supervision": 9,
     "api inspections list": 5,
     "api inspections list signed in": 5,
     "api area-codes csv": 3,
@@ -150,6 +175,13 @@ SQLITE_QUERY_COUNTS = {
     "admin crop changelist": 5,
     "admin certificationbody changelist": 5,
     "admin trademarkright changelist": 8,
+    "admin packinghousesource changelist": 6,
+    "admin grower changelist": 5,
+    "api growers list": 4,
+    "api packing-houses sources": 4,
+    "api area-codes packing-houses": 2,
+    "api packing-house-sources list": 2,
+    "api packing-house-sources list valid_on": 3,
     "admin inspection changelist": 8,
     "admin season changelist": 8,
 }
@@ -172,5 +204,9 @@ IMPORT_QUERY_COUNTS = {
     # history row: 5 queries for two markets). Seasons have a handful of markets each.
     "import seasons preview": (12, 0),
     "import seasons confirm": (21, 5),
+    # Packing-house links: N new links of one pair and market (overlaps checked a batch at a
+    # time: one query for the registry's windows of the batch's pairs).
+    "import packing-house sources preview": (15, 0),
+    "import packing-house sources confirm": (24, 0),
 }
 SQLITE_IMPORT_QUERY_COUNTS = {}

@@ -53,6 +53,9 @@ def test_benchmark_runs_at_tiny_scale(tmp_path):
     assert data["shape"]["codes"] == 200
     assert data["csv"]["rows"] == 200
     assert data["check"]["queries"] <= 5
+    assert data["packing_check"]["queries"] <= 5
+    assert 0 < data["packing_check"]["allowed"] < data["packing_check"]["codes"]
+    assert "| Bulk check with a packing house" in result.stdout
     for scenario in ("lookup", "list", "list_cold"):
         assert data[scenario]["registry"]["errors"] == 0, scenario
         assert data[scenario]["registry"]["rps"] > 0, scenario

@@ -17,9 +17,11 @@ from registry.models import (
     AreaCodeStatusChange,
     CapacityClearance,
     CodeStatus,
+    Grower,
     Inspection,
     InspectionAttachment,
     InspectionSample,
+    PackingHouseSource,
     PackingHouseStatusChange,
     Season,
     SeasonMarket,
@@ -76,6 +78,10 @@ def history(db):
     CapacityClearance.objects.create(
         season=season, note="x", area_ha=1, expected_tonnes=100, declared_tonnes=300
     )
+    PackingHouseSource.objects.create(
+        packing_house=house, area_code=code, market=au, valid_from=date(2024, 2, 1)
+    )
+    Grower.objects.create(area_code=code, name="Lò Văn A", plot_area_ha=1)
     for model in HISTORY_MODELS:
         assert model.objects.exists(), model._meta.db_table
     return {"au": au, "us": us, "code": code, "house": house}

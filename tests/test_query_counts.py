@@ -34,10 +34,12 @@ from registry.models import (
     CodeStatus,
     Cooperative,
     Crop,
+    Grower,
     Inspection,
     InspectionSample,
     Market,
     PackingHouse,
+    PackingHouseSource,
     Season,
     SeasonMarket,
     TrademarkRight,
@@ -131,6 +133,20 @@ def build(n: int) -> None:
             kind="video",
             result="compliant",
         )
+        for household in range(i % 3):  # none, one or two growers
+            Grower.objects.create(
+                area_code=code, name=f"Hộ {household}", plot_area_ha=Decimal("1.5")
+            )
+        # Packing house 1 packs every code (one link ended), house i its own code too.
+        first_house = PackingHouse.objects.get(code="VN-SLPH-0001")
+        for packer in {first_house, house}:
+            PackingHouseSource.objects.create(
+                packing_house=packer,
+                area_code=code,
+                market=au if i % 3 else cn,
+                valid_from=date(2025, 1, 1),
+                valid_until=date(2025, 3, 31) if i % 5 == 4 else None,
+            )
 
 
 # --- What each endpoint does --------------------------------------------------------------------
@@ -177,6 +193,26 @@ def bulk_check():
     codes = [*AreaCode.objects.values_list("code", flat=True)]
     codes += [*PackingHouse.objects.values_list("code", flat=True), "VN-NOPE-0001"]
     return {"market": "AU", "date": "2025-06-01", "codes": [c.lower() for c in codes]}
+
+
+def bulk_check_with_packing_house():
+    return {**bulk_check(), "packing_house": "vn-slph-0001"}
+
+
+def link(tail=""):
+    def path():
+        first = PackingHouseSource.objects.order_by("id").values_list("id", flat=True)[0]
+        return f"packing-house-sources/{first}/{tail}"
+
+    return path
+
+
+def grower(tail=""):
+    def path():
+        first = Grower.objects.order_by("id").values_list("id", flat=True)[0]
+        return f"growers/{first}/{tail}"
+
+    return path
 
 
 def suspend_for_au():
@@ -232,6 +268,8 @@ ADMIN_MODELS = {
     "crop": Crop,
     "certificationbody": CertificationBody,
     "trademarkright": TrademarkRight,
+    "packinghousesource": PackingHouseSource,
+    "grower": Grower,
 }
 
 
@@ -304,6 +342,27 @@ ENDPOINTS = {
     "api seasons csv": api_get("seasons/", {"format": "csv"}),
     "api seasons xlsx": api_get("seasons/", {"format": "xlsx"}),
     "api seasons history": api_get(season("history/"), signed_in=True),
+    "api area-codes check packing_house": api_post(
+        "area-codes/check/", bulk_check_with_packing_house
+    ),
+    "api packing-houses sources": api_get(
+        "packing-houses/VN-SLPH-0001/sources/", {"market": "AU", "valid_on": "2025-06-01"}
+    ),
+    "api area-codes packing-houses": api_get(
+        "area-codes/VN-SLOR-0001/packing-houses/", {"valid_on": "2025-06-01"}
+    ),
+    "api packing-house-sources list": api_get("packing-house-sources/"),
+    "api packing-house-sources list valid_on": api_get(
+        "packing-house-sources/", {"market": "AU,CN", "valid_on": "2025-06-01"}
+    ),
+    "api packing-house-sources detail": api_get(link()),
+    "api packing-house-sources csv": api_get("packing-house-sources/", {"format": "csv"}),
+    "api packing-house-sources xlsx": api_get("packing-house-sources/", {"format": "xlsx"}),
+    "api packing-house-sources history": api_get(link("history/"), signed_in=True),
+    "api growers list": api_get("growers/", signed_in=True),
+    "api growers detail": api_get(grower(), signed_in=True),
+    "api growers csv": api_get("growers/", {"format": "csv"}, signed_in=True),
+    "api growers history": api_get(grower("history/"), signed_in=True),
     "api markets list": api_get("markets/"),
     "api markets detail": api_get("markets/au/"),
     "api crops list": api_get("crops/"),
@@ -467,6 +526,16 @@ def season_rows(n: int) -> bytes:
     return "\n".join(lines).encode()
 
 
+def link_rows(n: int) -> bytes:
+    """``n`` new links of one pair and market, one month each (windows that do not overlap)."""
+    lines = ["packing_house,code,market,valid_from,valid_until,registration_number"]
+    lines += [
+        f"VN-SLPH-0003,VN-SLOR-0001,CN,2026-{i + 1:02d}-01,2026-{i + 1:02d}-20,GACC-{i}"
+        for i in range(n)
+    ]
+    return "\n".join(lines).encode()
+
+
 def season_import_counts(clients, n: int) -> tuple[int, int]:
     """The import's queries for ``n`` new seasons with their declarations (written one by
     one, with their history: a row's declarations cost a few queries each)."""
@@ -478,6 +547,19 @@ def season_import_counts(clients, n: int) -> tuple[int, int]:
             assert SeasonMarket.objects.filter(season__in=imported).count() == 2 * n
 
         return admin_import_queries(clients, "season", season_rows(n), n, check)
+
+
+def link_import_counts(clients, n: int) -> tuple[int, int]:
+    """The import's queries for ``n`` new packing-house links (overlaps checked a batch at a
+    time, against the registry and the file)."""
+    with one_example():
+        before = PackingHouseSource.objects.count()
+
+        def check():
+            assert PackingHouseSource.objects.count() == before + n
+            assert PackingHouseSource.history.count() >= n
+
+        return admin_import_queries(clients, "packinghousesource", link_rows(n), n, check)
 
 
 def test_import_query_counts_follow_the_per_row_formula(admin_user):
@@ -497,5 +579,10 @@ def test_import_query_counts_follow_the_per_row_formula(admin_user):
         }
         preview, confirm = season_import_counts(clients, n)
         measured[n] |= {"import seasons preview": preview, "import seasons confirm": confirm}
+        preview, confirm = link_import_counts(clients, n)
+        measured[n] |= {
+            "import packing-house sources preview": preview,
+            "import packing-house sources confirm": confirm,
+        }
         expected[n] = {name: base + per_row * n for name, (base, per_row) in formulas.items()}
     assert measured == expected, "queries of importing N rows, by N"

@@ -211,6 +211,8 @@ COMPARED_RESOURCES = [
     "vietgap-certificates",
     "inspections",
     "seasons",
+    "packing-house-sources",
+    "growers",
 ]
 
 
@@ -268,6 +270,20 @@ def test_copy_and_python_writer_write_the_same_bytes(world, resource):
         actual_tonnes=Decimal("0"),
         harvest_start=date(2024, 7, 1),
         harvest_end=date(2024, 8, 1),
+    )
+    from registry.models import Grower, PackingHouseSource
+    from tests.factories import PackingHouseFactory
+
+    PackingHouseSource.objects.create(
+        packing_house=PackingHouseFactory(name="=Cơ sở"),
+        area_code=code,
+        market=Market.objects.get(code="CN"),
+        valid_from=date(2025, 1, 1),
+        valid_until=date(2025, 12, 31),
+        registration_number="-GACC 1",
+    )
+    Grower.objects.create(
+        area_code=code, name="@Lò Văn A", plot_area_ha=Decimal("1.25"), phone="+84 1"
     )
     table = TABLES[resource]
     queryset = table.model.objects.order_by("-pk")

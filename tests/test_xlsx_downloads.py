@@ -248,7 +248,9 @@ def test_schema_offers_xlsx_like_csv(api):
         for path in (
             "area-codes",
             "cooperatives",
+            "growers",
             "inspections",
+            "packing-house-sources",
             "packing-houses",
             "seasons",
             "vietgap-certificates",

@@ -5,9 +5,11 @@ from registry.admin import (  # noqa: F401
     certificates,
     codes,
     cooperatives,
+    growers,
     inspections,
     jobs,
     places,
     seasons,
+    sources,
     users,
 )

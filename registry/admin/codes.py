@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from registry.admin.growers import GrowersInline, warn
 from registry.admin.inspections import InspectionsInline
 from registry.admin.labels import LabelsAdminMixin
 from registry.admin.list_filters import (
@@ -18,6 +19,7 @@ from registry.admin.mixins import (
     shown_reason,
 )
 from registry.admin.seasons import SeasonsInline
+from registry.admin.sources import AreaCodeSourcesInline, PackingHouseSourcesInline
 from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.admin.status_actions import StatusActionsMixin
 from registry.models import (
@@ -124,7 +126,14 @@ class AreaCodeAdmin(LabelsAdminMixin, SpreadsheetAdminMixin, CodeAdmin):
     class TimelineInline(StatusTimelineInline):
         model = AreaCodeStatusChange
 
-    inlines = (MarketInline, TimelineInline, InspectionsInline, SeasonsInline)
+    inlines = (
+        MarketInline,
+        TimelineInline,
+        AreaCodeSourcesInline,
+        GrowersInline,
+        InspectionsInline,
+        SeasonsInline,
+    )
 
     @admin.display(description=_("VietGAP basis"))
     def certificate_validity(self, obj):
@@ -136,6 +145,11 @@ class AreaCodeAdmin(LabelsAdminMixin, SpreadsheetAdminMixin, CodeAdmin):
         super().save_model(request, obj, form, change)
         for warning in area_warnings(obj):
             self.message_user(request, warning, messages.WARNING)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if request.user.has_perm("registry.view_grower"):
+            warn(self, request, [form.instance])  # once the growers inline is saved
 
 
 @admin.register(PackingHouse)
@@ -151,4 +165,4 @@ class PackingHouseAdmin(SpreadsheetAdminMixin, CodeAdmin):
     class TimelineInline(StatusTimelineInline):
         model = PackingHouseStatusChange
 
-    inlines = (MarketInline, TimelineInline, InspectionsInline)
+    inlines = (MarketInline, TimelineInline, PackingHouseSourcesInline, InspectionsInline)

@@ -8,8 +8,9 @@ joined names (``crop__slug``...):
 - a list page reads its own columns, then each relation with one simple query for the whole
   page (``complete``): cheaper to plan than a seven-table join with a varying OFFSET.
 
-Market statuses come with one more query, and the code's inspections (the latest listed, all
-of them for its supervision state) with one more. The output is exactly that of the declarative
+Market statuses come with one more query, the code's inspections (the latest listed, all
+of them for its supervision state) with one more, and its growers' count and total plot area
+(never their names) with one more. The output is exactly that of the declarative
 ``AreaCodeSerializer`` / ``PackingHouseSerializer``, which document the schema;
 ``tests/test_api.py`` checks that they agree.
 """
@@ -31,7 +32,7 @@ from registry.models import (
     PackingHouseMarket,
     VietGAPCertificate,
 )
-from registry.rules import dates, supervision
+from registry.rules import dates, growers, supervision
 
 _datetime = DateTimeField()
 
@@ -213,6 +214,7 @@ class AreaCodes:
     def render(cls, rows: list[dict]) -> list[dict]:
         markets = _markets(AreaCodeMarket, rows, cls.statuses) if rows else {}
         inspections = _inspections(rows, cls.inspections) if rows else {}
+        counts = growers.totals(row["id"] for row in rows) if rows else {}
         return [
             {
                 "code": row["code"],
@@ -239,10 +241,17 @@ class AreaCodes:
                     inspections.get(row["id"], []), markets.get(row["id"], [])
                 ),
                 "inspections": _latest_inspections(inspections.get(row["id"], [])),
+                "growers": _grower_counts(counts.get(row["id"])),
                 "updated_at": _datetime.to_representation(row["updated_at"]),
             }
             for row in rows
         ]
+
+
+def _grower_counts(found) -> dict:
+    """How many households farm the code and their plots' total: never who they are."""
+    count, area = found or (0, None)
+    return {"count": count, "total_plot_area_ha": _text(area) if count else None}
 
 
 PLACE_FIELDS = tuple(field.removeprefix("commune__") for field in PLACE)

@@ -1,8 +1,10 @@
 """The exporter API. Each viewset names its queryset (with the joins its serializer needs),
 serializers and FilterSet; the rules live in registry.rules."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -10,6 +12,7 @@ from registry import keys
 from registry.api import representations
 from registry.api import serializers as s
 from registry.api.downloads import DownloadMixin
+from registry.api.sources import LinkedListMixin, packing_houses_action, sources_action
 from registry.api.status import StatusChangesMixin
 from registry.api.viewsets import (
     ReadOnlyRegistryViewSet,
@@ -38,7 +41,7 @@ from registry.rules import bulk_check, dates
 
 
 @documented(s.AreaCodeSerializer, s.AreaCodeWriteSerializer)
-class AreaCodeViewSet(DownloadMixin, StatusChangesMixin, RepresentedViewSet):
+class AreaCodeViewSet(DownloadMixin, StatusChangesMixin, LinkedListMixin, RepresentedViewSet):
     """Growing-area codes (mã số vùng trồng), looked up by code in any case."""
 
     queryset = AreaCode.objects.all()
@@ -50,6 +53,7 @@ class AreaCodeViewSet(DownloadMixin, StatusChangesMixin, RepresentedViewSet):
     ordering = ["code"]
     ordering_fields = ["code", "issued_on", "area_ha", "updated_at", "crop__slug", "kind"]
     normalise_lookup = staticmethod(keys.normalise_code)
+    packing_houses = packing_houses_action()
 
     @extend_schema(
         request=s.CodeCheckRequestSerializer,
@@ -58,7 +62,9 @@ class AreaCodeViewSet(DownloadMixin, StatusChangesMixin, RepresentedViewSet):
         description=(
             "For each code in the order sent (growing-area or packing-house codes): whether it "
             "exists, whether it is valid for the market on the date, its status for the market "
-            "and, when not valid, why. Uses the same rule as the `valid_on` list filter."
+            "and, when not valid, why. Uses the same rule as the `valid_on` list filter. With "
+            "`packing_house`: the house's own validity, and for each code whether the house may "
+            "pack it (a link in force, both codes valid), with the reason when not."
         ),
     )
     @action(
@@ -74,16 +80,26 @@ class AreaCodeViewSet(DownloadMixin, StatusChangesMixin, RepresentedViewSet):
         request_serializer.is_valid(raise_exception=True)
         market = request_serializer.validated_data["market"]
         day = request_serializer.validated_data.get("date") or dates.today()
-        results = bulk_check.check_codes(request_serializer.validated_data["codes"], market, day)
-        return Response(
-            s.CodeCheckResponseSerializer(
-                {"market": market.code, "date": day, "results": results}
-            ).data
-        )
+        house = None
+        if "packing_house" in request_serializer.validated_data:
+            raw = request_serializer.validated_data["packing_house"]
+            house = bulk_check.packing_house_on(raw, market, day)
+            if house is None:
+                raise ValidationError(
+                    {
+                        "packing_house": [
+                            _("Unknown packing house: %(code)s.")
+                            % {"code": keys.normalise_code(raw)}
+                        ]
+                    }
+                )
+        codes = request_serializer.validated_data["codes"]
+        results = bulk_check.check_codes(codes, market, day, house)
+        return Response(s.check_answer(market.code, day, house, results))
 
 
 @documented(s.PackingHouseSerializer, s.PackingHouseWriteSerializer)
-class PackingHouseViewSet(DownloadMixin, StatusChangesMixin, RepresentedViewSet):
+class PackingHouseViewSet(DownloadMixin, StatusChangesMixin, LinkedListMixin, RepresentedViewSet):
     """Packing houses (mã số cơ sở đóng gói), looked up by code in any case."""
 
     queryset = PackingHouse.objects.all()
@@ -95,6 +111,7 @@ class PackingHouseViewSet(DownloadMixin, StatusChangesMixin, RepresentedViewSet)
     ordering = ["code"]
     ordering_fields = ["code", "name", "issued_on", "updated_at"]
     normalise_lookup = staticmethod(keys.normalise_code)
+    sources = sources_action()
 
 
 @documented(s.CooperativeSerializer, s.CooperativeWriteSerializer)

@@ -25,10 +25,12 @@ from registry.models.codes import (
     PackingHouseStatusChange,
 )
 from registry.models.cooperatives import Cooperative, TrademarkRight
+from registry.models.growers import Grower
 from registry.models.inspections import Inspection, InspectionAttachment, InspectionSample
 from registry.models.jobs import ImportJob, ImportState
 from registry.models.places import Commune, Province
 from registry.models.seasons import CapacityClearance, Season, SeasonMarket
+from registry.models.sources import PackingHouseSource
 from registry.models.tokens import ApiToken
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "Cooperative",
     "CooperativeStatus",
     "Crop",
+    "Grower",
     "ImportJob",
     "ImportState",
     "Inspection",
@@ -59,6 +62,7 @@ __all__ = [
     "Market",
     "PackingHouse",
     "PackingHouseMarket",
+    "PackingHouseSource",
     "PackingHouseStatusChange",
     "Province",
     "Season",

@@ -97,8 +97,11 @@ def annotate_status_on(queryset: models.QuerySet, market: Market, on: date) -> m
     )
 
 
-def valid_on_q(subject_model, markets: Iterable[Market], on: date) -> Q:
-    """Codes valid on ``on`` for at least one of ``markets`` (see the module docstring)."""
+def active_on_exists(subject_model, on: date, subject=None, market=None) -> Exists:
+    """The status part of "valid for M on D" as one EXISTS: the newest history entry of
+    ``subject`` (default: the outer row) for ``market`` (a market, a list of markets, or an
+    outer reference such as ``OuterRef("market")``) effective on or before ``on`` is
+    *active*."""
     _, history = status_models(subject_model)
     newest_for_market = (
         history.objects.filter(
@@ -107,14 +110,24 @@ def valid_on_q(subject_model, markets: Iterable[Market], on: date) -> Q:
         .order_by("-effective_on", "-id")
         .values("id")[:1]
     )
+    market_lookup = (
+        {"market__in": list(market)}
+        if isinstance(market, Iterable) and not isinstance(market, models.Model)
+        else {"market": market}
+    )
     active_then = history.objects.filter(
-        subject=OuterRef("pk"),
-        market__in=list(markets),
+        subject=subject if subject is not None else OuterRef("pk"),
         effective_on__lte=on,
         to_status=CodeStatus.ACTIVE,
         id=Subquery(newest_for_market),
+        **market_lookup,
     )
-    condition = Q(Exists(active_then))
+    return Exists(active_then)
+
+
+def valid_on_q(subject_model, markets: Iterable[Market], on: date) -> Q:
+    """Codes valid on ``on`` for at least one of ``markets`` (see the module docstring)."""
+    condition = Q(active_on_exists(subject_model, on, market=list(markets)))
     if subject_model is AreaCode:
         condition &= certificate_in_force_q(on)
     return condition
