@@ -55,9 +55,9 @@ QUERY_COUNTS = {
     # same on the first page and any later one. Lists answered by a serializer also skip the
     # data version's read (only the count was cached under it); the filtered one reads the
     # market and the crop as the offset list does.
-    "api area-codes list cursor": 8,
-    "api area-codes list cursor next": 8,
-    "api area-codes list cursor filtered next": 10,
+    "api area-codes list cursor": 9,
+    "api area-codes list cursor next": 9,
+    "api area-codes list cursor filtered next": 11,
     "api packing-houses list cursor next": 5,
     "api cooperatives list cursor next": 2,
     "api vietgap-certificates list cursor next": 1,
@@ -156,9 +156,9 @@ SQLITE_QUERY_COUNTS = {
     "api seasons csv": 2,
     "api vietgap-certificates list": 2,
     "api markets list": 2,
-    "api area-codes list cursor": 7,
-    "api area-codes list cursor next": 7,
-    "api area-codes list cursor filtered next": 9,
+    "api area-codes list cursor": 8,
+    "api area-codes list cursor next": 8,
+    "api area-codes list cursor filtered next": 10,
     "api packing-houses list cursor next": 4,
     "api crops list": 2,
     "api provinces list": 2,

@@ -222,6 +222,12 @@ def test_every_registry_table_moves_the_version_and_a_zero_row_statement_does_no
         file_format=0,
         user=get_user_model().objects.create_user("importer"),
     )
+    from registry.models import CapacityClearance, Season
+
+    flagged = Season.objects.order_by("pk").first()  # nor a cleared capacity flag
+    CapacityClearance.objects.create(
+        season=flagged, note="x", area_ha=1, expected_tonnes=1, declared_tonnes=1
+    )
     key_of = {
         model._meta.db_table: model._meta.pk.column
         for model in apps.get_app_config("registry").get_models(include_auto_created=True)
