@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from registry.api import views
+from registry.api.changes import ChangeFeedViewSet
 from registry.api.inspections import InspectionViewSet
 
 router = DefaultRouter(trailing_slash="/?")
@@ -9,6 +10,7 @@ router.register("packing-houses", views.PackingHouseViewSet, basename="packing-h
 router.register("cooperatives", views.CooperativeViewSet, basename="cooperative")
 router.register("vietgap-certificates", views.CertificateViewSet, basename="certificate")
 router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("changes", ChangeFeedViewSet, basename="change")
 router.register("markets", views.MarketViewSet, basename="market")
 router.register("crops", views.CropViewSet, basename="crop")
 router.register("provinces", views.ProvinceViewSet, basename="province")

@@ -2,7 +2,9 @@
 
 from registry.choices import (
     CertificateValidity,
+    ChangeKind,
     ChangeSource,
+    ChangeSubject,
     CodeKind,
     CodeStatus,
     CooperativeStatus,
@@ -12,6 +14,7 @@ from registry.choices import (
 )
 from registry.models.catalog import CertificationBody, Crop, Market
 from registry.models.certificates import VietGAPCertificate
+from registry.models.changes import ChangeEvent
 from registry.models.codes import (
     AreaCode,
     AreaCodeMarket,
@@ -34,7 +37,10 @@ __all__ = [
     "AreaCodeStatusChange",
     "CertificateValidity",
     "CertificationBody",
+    "ChangeEvent",
+    "ChangeKind",
     "ChangeSource",
+    "ChangeSubject",
     "CodeDeletionRefused",
     "CodeKind",
     "CodeStatus",
