@@ -21,7 +21,8 @@ QUERY_COUNTS = {
     "api area-codes xlsx": 3,
     "api area-codes check": 3,
     "api area-codes status-changes GET": 2,
-    "api area-codes status-changes POST": 12,
+    # status changes: +2 since issue 13 (the change feed: the codes' keys, the events' insert)
+    "api area-codes status-changes POST": 14,
     "api area-codes history": 2,
     # --- API: packing houses
     "api packing-houses list": 6,
@@ -29,7 +30,7 @@ QUERY_COUNTS = {
     "api packing-houses csv": 2,
     "api packing-houses xlsx": 3,
     "api packing-houses status-changes GET": 2,
-    "api packing-houses status-changes POST": 12,
+    "api packing-houses status-changes POST": 14,
     "api packing-houses history": 2,
     # --- API: cooperatives and certificates
     "api cooperatives list": 4,
@@ -50,6 +51,9 @@ QUERY_COUNTS = {
     "api inspections detail": 4,
     "api inspections csv": 1,
     "api inspections history": 7,
+    # --- API: the change feed (issue 13): the page; filtered, the keys' look-ups too
+    "api changes list": 1,
+    "api changes list filtered": 4,
     # --- API: reference tables
     "api markets list": 3,
     "api markets detail": 1,
@@ -129,8 +133,10 @@ SQLITE_QUERY_COUNTS = {
 #: them written a batch at a time too).
 IMPORT_QUERY_COUNTS = {
     "import area codes preview": (14, 0),
-    "import area codes confirm": (30, 0),
+    # confirm: +4 since issue 13 (change feed: keys and insert for the new codes' events and
+    # for the status changes' events), +3 for inspections (both kinds of subject, insert)
+    "import area codes confirm": (34, 0),
     "import inspections preview": (12, 0),
-    "import inspections confirm": (25, 0),
+    "import inspections confirm": (28, 0),
 }
 SQLITE_IMPORT_QUERY_COUNTS = {}

@@ -159,7 +159,7 @@ def test_a_rolled_back_change_records_nothing_and_the_feed_is_append_only(au):
 
 def test_pages_follow_the_cursor_and_an_empty_page_keeps_it(api, au):
     codes = [AreaCodeFactory() for _ in range(5)]
-    events, _ = wait_for_events(api, None, 5)
+    wait_for_events(api, None, 5)
     first = poll(api, limit=2)
     assert [e["subject"] for e in first["results"]] == [c.code for c in codes[:2]]
     assert first["more"] is True and first["cursor"] == first["results"][-1]["cursor"]
@@ -227,7 +227,7 @@ def test_transactions_committing_in_the_opposite_order_are_each_seen_exactly_onc
     and A's would then be missed); after A commits it sees both, once, A's first."""
     first, second = AreaCodeFactory(), AreaCodeFactory()
     _events, cursor = wait_for_events(api, None, 2)
-    a_wrote, b_committed, a_may_commit = threading.Event(), threading.Event(), threading.Event()
+    a_wrote, a_may_commit = threading.Event(), threading.Event()
     errors = []
 
     def writer(code, before=None, wrote=None, hold=None):
@@ -259,6 +259,9 @@ def test_transactions_committing_in_the_opposite_order_are_each_seen_exactly_onc
     a.join(20)
     assert not errors and not a.is_alive()
     events, cursor = wait_for_events(api, cursor, 2)
-    assert [(e["subject"], e["market"]) for e in events] == [(first.code, "AU"), (second.code, "AU")]
+    assert [(e["subject"], e["market"]) for e in events] == [
+        (first.code, "AU"),
+        (second.code, "AU"),
+    ]
     time.sleep(0.2)
     assert poll(api, cursor)["results"] == [], "nothing is served twice"

@@ -254,6 +254,10 @@ ENDPOINTS = {
     "api inspections detail": api_get(inspection()),
     "api inspections csv": api_get("inspections/", {"format": "csv"}),
     "api inspections history": api_get(inspection("history/"), signed_in=True),
+    "api changes list": api_get("changes/"),
+    "api changes list filtered": api_get(
+        "changes/", {"market": "AU", "cooperative": "5500000001", "kind": "status_change"}
+    ),
     "api markets list": api_get("markets/"),
     "api markets detail": api_get("markets/au/"),
     "api crops list": api_get("crops/"),

@@ -110,7 +110,9 @@ class FeedPagination(BasePagination):
         OpenApiParameter(
             "after",
             str,
-            description=gettext_lazy("A page's `cursor`: the events after it. None: from the start."),
+            description=gettext_lazy(
+                "A page's `cursor`: the events after it. None: from the start."
+            ),
         ),
         OpenApiParameter(
             "limit", int, description=gettext_lazy("Events per page (1 to 1000, default 100).")
