@@ -317,6 +317,12 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "stalled_worker_timeout": IMPORT_STALLED_AFTER_SECONDS,
 }
 
+# --- The change feed (registry.changes, registry.feeds) --------------------------------------
+# The Atom feed's entries (the newest), and the authority of its entries' tag: URIs (a domain
+# the registry owns; never change it once readers follow the feed).
+ATOM_FEED_ENTRIES = int(os.environ.get("ATOM_FEED_ENTRIES", "100"))
+ATOM_FEED_TAG_AUTHORITY = os.environ.get("ATOM_FEED_TAG_AUTHORITY", "vungtrong.example.gov.vn")
+
 # --- Caches ----------------------------------------------------------------------------------
 # "default": general use; "throttle": rate-limit counters; "answers": counts and list pages kept
 # under the data version (registry.answer_cache). With REDIS_URL they are shared by every worker

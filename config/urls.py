@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz, readyz
+from registry.feeds import ChangesAtomFeed
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -13,6 +14,7 @@ urlpatterns = [
     # set_language: the admin header's language switch (Vietnamese by default, English on request)
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("registry.api.urls")),
+    path("feeds/changes.atom", ChangesAtomFeed(), name="changes-atom"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
