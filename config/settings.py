@@ -312,9 +312,12 @@ IMPORT_WORKER_SHARE = float(os.environ.get("IMPORT_WORKER_SHARE", "0.5"))
 IMPORT_STALLED_AFTER_SECONDS = float(os.environ.get("IMPORT_STALLED_AFTER_SECONDS", "30"))
 IMPORT_MAX_ATTEMPTS = int(os.environ.get("IMPORT_MAX_ATTEMPTS", "3"))
 PROCRASTINATE_WORKER_DEFAULTS = {
-    "queues": ["imports"],
+    "queues": ["imports", "webhooks"],
     "update_heartbeat_interval": float(os.environ.get("IMPORT_WORKER_HEARTBEAT_SECONDS", "10")),
     "stalled_worker_timeout": IMPORT_STALLED_AFTER_SECONDS,
+    # new jobs wake the worker at once (LISTEN/NOTIFY); jobs scheduled for later (webhook
+    # retries) are looked for this often
+    "fetch_job_polling_interval": float(os.environ.get("WORKER_POLL_SECONDS", "5")),
 }
 
 # --- The change feed (registry.changes, registry.feeds) --------------------------------------
@@ -322,6 +325,16 @@ PROCRASTINATE_WORKER_DEFAULTS = {
 # the registry owns; never change it once readers follow the feed).
 ATOM_FEED_ENTRIES = int(os.environ.get("ATOM_FEED_ENTRIES", "100"))
 ATOM_FEED_TAG_AUTHORITY = os.environ.get("ATOM_FEED_TAG_AUTHORITY", "vungtrong.example.gov.vn")
+
+# --- Webhooks (registry.webhooks, registry.outbound) -----------------------------------------
+# Only https to public addresses, unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES (local testing only:
+# plain http and loopback). A failed delivery is retried after WEBHOOK_RETRY_BASE_SECONDS,
+# doubling each time, until WEBHOOK_RETRY_FOR_SECONDS after its first attempt; then failed.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_MAX_RESPONSE_BYTES = int(os.environ.get("WEBHOOK_MAX_RESPONSE_BYTES", "65536"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "60"))
+WEBHOOK_RETRY_FOR_SECONDS = float(os.environ.get("WEBHOOK_RETRY_FOR_SECONDS", str(24 * 3600)))
 
 # --- Caches ----------------------------------------------------------------------------------
 # "default": general use; "throttle": rate-limit counters; "answers": counts and list pages kept

@@ -257,6 +257,24 @@ def after(events: models.QuerySet, position: tuple[int, int]) -> models.QuerySet
     return events.filter(id__gt=event_id)
 
 
+def as_dict(event: ChangeEvent) -> dict:
+    """An event as the API lists it and as webhooks and digests send it."""
+    return {
+        "id": event.pk,
+        "cursor": encode_cursor(position_of(event)),
+        "kind": event.kind,
+        "subject_type": event.subject_type,
+        "subject": event.subject_code,
+        "market": event.market_code,
+        "province": event.province_code,
+        "crop": event.crop_slug,
+        "cooperative": event.cooperative_tax_code,
+        "effective_on": event.effective_on.isoformat(),
+        "recorded_at": event.recorded_at.isoformat().replace("+00:00", "Z"),
+        "details": event.payload,
+    }
+
+
 def current_cursor(using: str = "default") -> str:
     """The cursor after the last event served now: a client starting from it gets every
     event committed later (the open-data snapshot records it)."""

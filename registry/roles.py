@@ -5,6 +5,9 @@
 - **Data entry**: add and change cooperatives, certificates, codes, packing houses and
   inspections (with their samples and attachments); view the rest. No status changes, no user management.
 - **Staff**: view (and so download) everything; change nothing.
+- **Subscribers** (exporters following the change feed): their own subscriptions and their
+  deliveries, nothing else (the API and the page scope every query to the owner). Other roles
+  but Administrators do not see subscriptions either: they hold people's URLs and addresses.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -12,7 +15,9 @@ from django.contrib.auth.management import create_permissions
 ADMINISTRATORS = "Administrators"
 DATA_ENTRY = "Data entry"
 STAFF = "Staff"
-ROLE_NAMES = [ADMINISTRATORS, DATA_ENTRY, STAFF]
+SUBSCRIBERS = "Subscribers"
+ROLE_NAMES = [ADMINISTRATORS, DATA_ENTRY, STAFF, SUBSCRIBERS]
+SUBSCRIPTION_MODELS = ["subscription", "webhookdelivery", "historicalsubscription"]
 
 DATA_ENTRY_MODELS = [
     "cooperative",
@@ -48,9 +53,20 @@ def sync_role_groups(apps) -> None:
 
     data_entry, _ = group_model.objects.get_or_create(name=DATA_ENTRY)
     editable = [f"{action}_{model}" for model in DATA_ENTRY_MODELS for action in ("add", "change")]
-    data_entry.permissions.set(
-        registry.filter(codename__in=editable) | registry.filter(codename__startswith="view_")
+    registry_views = registry.filter(codename__startswith="view_").exclude(
+        content_type__model__in=SUBSCRIPTION_MODELS
     )
+    data_entry.permissions.set(registry.filter(codename__in=editable) | registry_views)
 
     staff, _ = group_model.objects.get_or_create(name=STAFF)
-    staff.permissions.set(registry.filter(codename__startswith="view_"))
+    staff.permissions.set(registry_views)
+
+    subscribers, _ = group_model.objects.get_or_create(name=SUBSCRIBERS)
+    subscribers.permissions.set(
+        registry.filter(
+            codename__in=[
+                *(f"{action}_subscription" for action in ("add", "change", "delete", "view")),
+                "view_webhookdelivery",
+            ]
+        )
+    )

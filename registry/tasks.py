@@ -8,9 +8,10 @@ request (``registry.import_jobs.runs_in_background``)."""
 from django.db import close_old_connections
 from procrastinate.contrib.django import app
 
-from registry import import_jobs
+from registry import import_jobs, webhooks
 
 QUEUE = "imports"
+WEBHOOKS = "webhooks"
 
 
 def in_fresh_connection(run, job_id: int) -> None:
@@ -40,3 +41,20 @@ def apply_import(job_id: int) -> None:
 async def recover_stalled_imports(context, timestamp: int) -> None:
     """Every minute: jobs whose worker stopped are started again (``recover_stalled``)."""
     await import_jobs.recover_stalled(context.app)
+
+
+@app.task(queue=WEBHOOKS, name="registry.fan_out_webhooks")
+def fan_out(event_ids: list[int]) -> None:
+    """Deferred with the events, in their transaction (``registry.webhooks.enqueue``)."""
+    from django.db import connection
+
+    close_old_connections()
+    try:
+        webhooks.fan_out(event_ids)
+    finally:
+        connection.close()
+
+
+@app.task(queue=WEBHOOKS, name="registry.deliver_webhook")
+def deliver(delivery_id: int) -> None:
+    in_fresh_connection(webhooks.deliver, delivery_id)

@@ -8,5 +8,6 @@ from registry.admin import (  # noqa: F401
     inspections,
     jobs,
     places,
+    subscriptions,
     users,
 )

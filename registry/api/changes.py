@@ -55,6 +55,10 @@ class ChangeEventSerializer(serializers.ModelSerializer):
     def get_cursor(self, event) -> str:
         return changes.encode_cursor(changes.position_of(event))
 
+    def to_representation(self, instance):
+        # the one representation, shared with webhooks and digests (the fields above document it)
+        return changes.as_dict(instance)
+
 
 class FeedPagination(BasePagination):
     """``after`` (a cursor) and ``limit``; the page's ``cursor`` is the last event's position,

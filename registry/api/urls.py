@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 from registry.api import views
 from registry.api.changes import ChangeFeedViewSet
 from registry.api.inspections import InspectionViewSet
+from registry.api.subscriptions import SubscriptionViewSet
 
 router = DefaultRouter(trailing_slash="/?")
 router.register("area-codes", views.AreaCodeViewSet, basename="area-code")
@@ -11,6 +12,7 @@ router.register("cooperatives", views.CooperativeViewSet, basename="cooperative"
 router.register("vietgap-certificates", views.CertificateViewSet, basename="certificate")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("changes", ChangeFeedViewSet, basename="change")
+router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("markets", views.MarketViewSet, basename="market")
 router.register("crops", views.CropViewSet, basename="crop")
 router.register("provinces", views.ProvinceViewSet, basename="province")

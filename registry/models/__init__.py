@@ -28,6 +28,7 @@ from registry.models.cooperatives import Cooperative, TrademarkRight
 from registry.models.inspections import Inspection, InspectionAttachment, InspectionSample
 from registry.models.jobs import ImportJob, ImportState
 from registry.models.places import Commune, Province
+from registry.models.subscriptions import DeliveryStatus, Subscription, WebhookDelivery
 from registry.models.tokens import ApiToken
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "Cooperative",
     "CooperativeStatus",
     "Crop",
+    "DeliveryStatus",
     "ImportJob",
     "ImportState",
     "Inspection",
@@ -60,7 +62,9 @@ __all__ = [
     "PackingHouseMarket",
     "PackingHouseStatusChange",
     "Province",
+    "Subscription",
     "SupervisionState",
     "TrademarkRight",
     "VietGAPCertificate",
+    "WebhookDelivery",
 ]

@@ -1,4 +1,4 @@
-"""``manage.py worker``: the background worker of spreadsheet imports (Procrastinate, on the
+"""``manage.py worker``: the background worker of spreadsheet imports, webhook deliveries and e-mail digests (Procrastinate, on the
 registry's PostgreSQL), at a lower CPU priority than the web server.
 
 It first starts again the jobs of workers that stopped (``import_jobs.recover_stalled``; also
@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Run the background worker of spreadsheet imports (PostgreSQL only)."
+    help = "Run the background worker: spreadsheet imports, webhooks, digests (PostgreSQL only)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -41,7 +41,9 @@ class Command(BaseCommand):
 
         if nice:
             os.nice(nice)
-        self.stdout.write(f"worker: queue imports, niceness {os.nice(0)}", self.style.SUCCESS)
+        self.stdout.write(
+            f"worker: queues imports, webhooks; niceness {os.nice(0)}", self.style.SUCCESS
+        )
 
         async def run():
             async with app.open_async():
