@@ -336,6 +336,19 @@ WEBHOOK_MAX_RESPONSE_BYTES = int(os.environ.get("WEBHOOK_MAX_RESPONSE_BYTES", "6
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "60"))
 WEBHOOK_RETRY_FOR_SECONDS = float(os.environ.get("WEBHOOK_RETRY_FOR_SECONDS", str(24 * 3600)))
 
+# The subscriptions' daily e-mail digest (registry.digests), sent by the worker at this cron
+# time (the server's TIME_ZONE), through Django's e-mail backend: the console unless
+# EMAIL_BACKEND says otherwise (e.g. django.core.mail.backends.smtp.EmailBackend, with
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS).
+DIGEST_CRON = os.environ.get("DIGEST_CRON", "0 6 * * *")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@localhost")
+
 # --- Caches ----------------------------------------------------------------------------------
 # "default": general use; "throttle": rate-limit counters; "answers": counts and list pages kept
 # under the data version (registry.answer_cache). With REDIS_URL they are shared by every worker

@@ -5,6 +5,7 @@ Run by ``manage.py worker`` (the "worker" service of docker-compose.yml). On SQL
 Procrastinate app is not installed and nothing here is ever deferred: imports run in the
 request (``registry.import_jobs.runs_in_background``)."""
 
+from django.conf import settings
 from django.db import close_old_connections
 from procrastinate.contrib.django import app
 
@@ -58,3 +59,18 @@ def fan_out(event_ids: list[int]) -> None:
 @app.task(queue=WEBHOOKS, name="registry.deliver_webhook")
 def deliver(delivery_id: int) -> None:
     in_fresh_connection(webhooks.deliver, delivery_id)
+
+
+@app.periodic(cron=settings.DIGEST_CRON)
+@app.task(queue=WEBHOOKS, name="registry.send_digests")
+def send_digests(timestamp: int) -> None:
+    """Every day (``DIGEST_CRON``): the subscriptions' e-mail digests."""
+    from django.db import connection
+
+    from registry import digests
+
+    close_old_connections()
+    try:
+        digests.send_digests()
+    finally:
+        connection.close()

@@ -270,3 +270,39 @@ def test_a_real_worker_delivers_signed_retries_and_gives_up(receiver, settings, 
 
     listed = client.get(f"{URL}{silent.subscription_id}/deliveries/").json()["results"]
     assert [(d["status"], d["attempts"]) for d in listed] == [("failed", silent.attempts)]
+
+
+# --- The subscriber's own page ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_page_lists_adds_and_removes_only_the_owners_subscriptions(client):
+    AreaCodeFactory(code="VN-SLOR-0303")
+    owner, _api = subscriber()
+    client.force_login(owner)
+    empty = client.get("/subscriptions/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert empty.status_code == 200 and "Chưa có" in empty.content.decode()
+
+    refused = client.post("/subscriptions/?lang=en", {"name": "x", "url": "https://10.0.0.1/hook"})
+    assert refused.status_code == 400 and "url:" in refused.content.decode()
+    added = client.post(
+        "/subscriptions/?lang=en",
+        {"name": "Watch 0303", "codes": "vn-slor-0303", "url": "https://8.8.8.8/hook"},
+    )
+    page = added.content.decode()
+    subscription = Subscription.objects.get(owner=owner)
+    assert added.status_code == 200 and subscription.secret in page and "Watch 0303" in page
+    assert subscription.secret not in client.get("/subscriptions/").content.decode()
+
+    other, _ = subscriber("other")
+    client.force_login(other)
+    assert "Watch 0303" not in client.get("/subscriptions/").content.decode()
+    assert client.post(f"/subscriptions/{subscription.pk}/delete/").status_code == 404
+    client.force_login(owner)
+    assert client.post(f"/subscriptions/{subscription.pk}/delete/").status_code == 302
+    assert not Subscription.objects.exists()
+
+    client.force_login(UserFactory(username="no-role", is_staff=False))
+    assert client.get("/subscriptions/").status_code == 403
+    client.logout()
+    assert client.get("/subscriptions/")["Location"].startswith("/accounts/login/")

@@ -43,6 +43,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "url",
             "secret",
             "email_digest",
+            "language",
             "active",
             "created_at",
         ]

@@ -43,12 +43,14 @@ class Subscription(models.Model):
     secret = models.CharField(_("signing secret"), max_length=100, default=new_secret)
     email_digest = models.BooleanField(_("daily e-mail digest"), default=False)
     active = models.BooleanField(_("active"), default=True)
-    digest_sent_until = models.BigIntegerField(
-        _("digest sent up to event"), default=0, editable=False
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="vi"
     )
+    #: the change feed's cursor the last digest reached (registry.digests)
+    digest_cursor = models.CharField(_("digest cursor"), max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["secret", "digest_sent_until", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["secret", "digest_cursor", "updated_at"])
 
     class Meta:
         ordering = ["owner", "name", "id"]
