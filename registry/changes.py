@@ -9,12 +9,13 @@ transaction. A constant number of queries per call, however many events.
 **Reading in commit order.** Ids come from a sequence in the order rows are *inserted*, not
 committed: a transaction that inserted id 7 can commit after one that inserted id 8, and a
 client that had already read 8 would never see 7. So on PostgreSQL each event records its
-transaction's id (``txid``), and the feed serves only events whose transaction is below
-``pg_snapshot_xmin(pg_current_snapshot())``: every transaction below that horizon has ended,
-and every transaction that has not started writing yet will get a higher id. The set of
-served events therefore only grows at its end, and ``(txid, id)`` is a position that a
-client can resume from without missing or repeating an event. The price: an event waits until
-every transaction that was open when it committed has ended (a long import delays the feed,
+transaction's id (``txid``), and the feed serves only events whose transaction is below a
+horizon under which every transaction of this database has ended (``horizon``; inside a
+transaction, the snapshot's ``pg_snapshot_xmin``, over the whole server), and every
+transaction that has not started writing yet will get a higher id. The set of served events
+therefore only grows at its end, and ``(txid, id)`` is a position that a client can resume
+from without missing or repeating an event. The price: an event waits until every
+transaction that was writing when it committed has ended (a long import delays the feed,
 not the data). On SQLite writes are serialised, so the id alone is commit order.
 
 A cursor is an opaque string for a position; ``current_cursor()`` is the position after the
@@ -238,15 +239,49 @@ def position_of(event: ChangeEvent) -> tuple[int, int]:
     return (event.txid or 0, event.pk)
 
 
+HORIZON_SQL = """
+SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+       (SELECT array_agg(backend_xid::text::bigint) FROM pg_stat_activity
+        WHERE datname = current_database() AND backend_xid IS NOT NULL)
+"""
+
+
+def horizon(using: str = "default") -> int | None:
+    """The transaction id below which every transaction *of this database* has ended: the
+    oldest one still writing here, or the next id to be assigned.
+
+    One statement, run before the feed's own: its snapshot (hence the next id) is taken before
+    it reads the running transactions, so a transaction that starts writing in between gets
+    an id above the horizon; one that ends in between is visible to the feed's later
+    statement. Only in autocommit (a statement, a snapshot): inside a transaction, whose
+    snapshot may be older, ``None`` (then the snapshot's own horizon, over the whole server,
+    is used)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(HORIZON_SQL)
+        next_id, running = cursor.fetchone()
+    # backend_xid is a 32-bit xid: place it in the epoch of next_id (it is below next_id)
+    oldest = next_id
+    for xid in running or []:
+        full = (next_id & ~0xFFFFFFFF) | xid
+        if full >= next_id:
+            full -= 1 << 32
+        oldest = min(oldest, full)
+    return oldest
+
+
 def served(using: str = "default") -> models.QuerySet:
     """The events every client may see now, in commit order (PostgreSQL: only those whose
-    transaction is below every transaction still open). Always on the primary: a replica's
-    snapshot horizon is its own."""
+    transaction is below every transaction of this database still open, ``horizon``).
+    Always on the primary: a replica's transactions are its own."""
     events = ChangeEvent.objects.using(using).order_by("txid", "id")
     if connections[using].vendor == "postgresql":
-        events = events.filter(
-            txid__lt=RawSQL("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", [])
-        )
+        limit = horizon(using)
+        if limit is None:
+            limit = RawSQL("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", [])
+        events = events.filter(txid__lt=limit)
     return events
 
 
