@@ -21,8 +21,9 @@ QUERY_COUNTS = {
     "api area-codes xlsx": 3,
     "api area-codes check": 3,
     "api area-codes status-changes GET": 2,
-    # status changes: +2 since issue 13 (the change feed: the codes' keys, the events' insert)
-    "api area-codes status-changes POST": 14,
+    # status changes: +3 since issue 13 (the change feed: the codes' keys, the events' insert,
+    # the webhooks' fan-out job; no job on SQLite, which has no queue)
+    "api area-codes status-changes POST": 15,
     "api area-codes history": 2,
     # --- API: packing houses
     "api packing-houses list": 6,
@@ -30,7 +31,7 @@ QUERY_COUNTS = {
     "api packing-houses csv": 2,
     "api packing-houses xlsx": 3,
     "api packing-houses status-changes GET": 2,
-    "api packing-houses status-changes POST": 14,
+    "api packing-houses status-changes POST": 15,
     "api packing-houses history": 2,
     # --- API: cooperatives and certificates
     "api cooperatives list": 4,
@@ -91,6 +92,9 @@ QUERY_COUNTS = {
 #: data version there (one query fewer); CSV downloads are written by Python from ordinary
 #: queries instead of one COPY.
 SQLITE_QUERY_COUNTS = {
+    "api changes list filtered": 3,
+    "api area-codes status-changes POST": 14,
+    "api packing-houses status-changes POST": 14,
     "api area-codes list": 8,
     "api area-codes list valid_on": 9,
     "api area-codes list status": 9,
@@ -133,10 +137,15 @@ SQLITE_QUERY_COUNTS = {
 #: them written a batch at a time too).
 IMPORT_QUERY_COUNTS = {
     "import area codes preview": (14, 0),
-    # confirm: +4 since issue 13 (change feed: keys and insert for the new codes' events and
-    # for the status changes' events), +3 for inspections (both kinds of subject, insert)
-    "import area codes confirm": (34, 0),
+    # confirm: +6 since issue 13 (change feed: keys, insert and fan-out job for the new codes'
+    # events and for the status changes' events), +4 for inspections (both kinds of subject,
+    # insert, job)
+    "import area codes confirm": (36, 0),
     "import inspections preview": (12, 0),
+    "import inspections confirm": (29, 0),
+}
+SQLITE_IMPORT_QUERY_COUNTS = {
+    # no fan-out jobs on SQLite (no queue)
+    "import area codes confirm": (34, 0),
     "import inspections confirm": (28, 0),
 }
-SQLITE_IMPORT_QUERY_COUNTS = {}
