@@ -29,8 +29,20 @@ class Command(BaseCommand):
             action="store_true",
             help="Stop when the queue is empty instead of waiting for new jobs",
         )
+        parser.add_argument(
+            "--queues",
+            default="imports,webhooks",
+            help="Comma-separated queues to work (default: imports,webhooks). Run a second "
+            "worker with --queues webhooks --concurrency 8 to deliver webhooks side by side",
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=1,
+            help="Jobs run at once (default 1; keep 1 for a worker of the imports queue)",
+        )
 
-    def handle(self, *args, nice: int, once: bool, **options):
+    def handle(self, *args, nice: int, once: bool, queues: str, concurrency: int, **options):
         if not settings.IMPORTS_IN_BACKGROUND:
             raise CommandError(
                 "The worker needs PostgreSQL (DATABASE_URL); on SQLite imports run in the request."
@@ -41,14 +53,19 @@ class Command(BaseCommand):
 
         if nice:
             os.nice(nice)
+        queue_names = [name.strip() for name in queues.split(",") if name.strip()]
         self.stdout.write(
-            f"worker: queues imports, webhooks; niceness {os.nice(0)}", self.style.SUCCESS
+            f"worker: queues {', '.join(queue_names)}; concurrency {concurrency}; "
+            f"niceness {os.nice(0)}",
+            self.style.SUCCESS,
         )
 
         async def run():
             async with app.open_async():
                 await import_jobs.recover_stalled(app)
-                await app.run_worker_async(wait=not once)
+                await app.run_worker_async(
+                    wait=not once, queues=queue_names, concurrency=concurrency
+                )
 
         with (
             app.replace_connector(app.connector.get_worker_connector()),
