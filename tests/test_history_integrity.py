@@ -21,6 +21,7 @@ from registry.models import (
     InspectionAttachment,
     InspectionSample,
     PackingHouseStatusChange,
+    Subscription,
 )
 from tests.factories import (
     AreaCodeFactory,
@@ -28,6 +29,7 @@ from tests.factories import (
     MarketFactory,
     PackingHouseFactory,
     TrademarkRightFactory,
+    UserFactory,
     set_status,
 )
 
@@ -63,6 +65,7 @@ def history(db):
     InspectionAttachment.objects.create(
         inspection=inspection, file=SimpleUploadedFile("report.pdf", b"%PDF-1.4")
     )
+    Subscription.objects.create(owner=UserFactory(), name="watch", email_digest=True)
     for model in HISTORY_MODELS:
         assert model.objects.exists(), model._meta.db_table
     return {"au": au, "us": us, "code": code, "house": house}

@@ -306,3 +306,38 @@ def test_the_page_lists_adds_and_removes_only_the_owners_subscriptions(client):
     assert client.get("/subscriptions/").status_code == 403
     client.logout()
     assert client.get("/subscriptions/")["Location"].startswith("/accounts/login/")
+
+
+# --- The admin -------------------------------------------------------------------------------
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_send_again_in_the_admin_starts_a_failed_delivery_over(admin_client):
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    au = MarketFactory(code="AU")
+    code = AreaCodeFactory()
+    owner, _client = subscriber()
+    subscription = Subscription.objects.create(
+        owner=owner, name="watch", codes=[code.code], url="https://8.8.8.8/hook"
+    )
+    set_status(code, CodeStatus.ACTIVE, au)
+    event = ChangeEvent.objects.get(kind="status_change")
+    delivery = WebhookDelivery.objects.create(
+        subscription=subscription, event=event, status="failed", attempts=9
+    )
+    listed = admin_client.get("/admin/registry/webhookdelivery/")
+    assert listed.status_code == 200
+    response = admin_client.post(
+        "/admin/registry/webhookdelivery/",
+        {"action": "send_again", "_selected_action": [delivery.pk]},
+    )
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.next_attempt_at is None
+    assert ProcrastinateJob.objects.filter(
+        task_name="registry.deliver_webhook", args__delivery_id=delivery.pk
+    ).exists()
+    page = admin_client.get(f"/admin/registry/subscription/{subscription.pk}/change/")
+    assert page.status_code == 200 and subscription.secret not in page.content.decode()

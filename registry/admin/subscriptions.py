@@ -20,6 +20,11 @@ class SubscriptionAdmin(SimpleHistoryAdmin):
     exclude = ["secret"]
     readonly_fields = ["created_at"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"  # webhooks are https only (registry.outbound)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):

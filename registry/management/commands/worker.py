@@ -1,5 +1,6 @@
-"""``manage.py worker``: the background worker of spreadsheet imports, webhook deliveries and e-mail digests (Procrastinate, on the
-registry's PostgreSQL), at a lower CPU priority than the web server.
+"""``manage.py worker``: the background worker of spreadsheet imports, webhook deliveries and
+e-mail digests (Procrastinate, on the registry's PostgreSQL), at a lower CPU priority than the
+web server.
 
 It first starts again the jobs of workers that stopped (``import_jobs.recover_stalled``; also
 run every minute by a periodic task), then works until SIGINT or SIGTERM, finishing the job at
