@@ -73,7 +73,8 @@ class CurrentTransactionId(models.Func):
 
 
 def record(events: Sequence[ChangeEvent]) -> list[ChangeEvent]:
-    """Insert ``events`` in the current transaction and enqueue their webhooks."""
+    """Insert ``events`` in the current transaction and enqueue their webhooks. The returned
+    events have their ids; their ``txid`` is set by the database and not read back."""
     if not events:
         return []
     for event in events:
