@@ -339,7 +339,39 @@ JOBS_KEEP_FAILED_HOURS = int(os.environ.get("JOBS_KEEP_FAILED_HOURS", "720"))
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": float(os.environ.get("IMPORT_WORKER_HEARTBEAT_SECONDS", "10")),
     "stalled_worker_timeout": IMPORT_STALLED_AFTER_SECONDS,
+    # new jobs wake the worker at once (LISTEN/NOTIFY); jobs scheduled for later (webhook
+    # retries) are looked for this often
+    "fetch_job_polling_interval": float(os.environ.get("WORKER_POLL_SECONDS", "5")),
 }
+
+# --- The change feed (registry.changes, registry.feeds) --------------------------------------
+# The Atom feed's entries (the newest), and the authority of its entries' tag: URIs (a domain
+# the registry owns; never change it once readers follow the feed).
+ATOM_FEED_ENTRIES = int(os.environ.get("ATOM_FEED_ENTRIES", "100"))
+ATOM_FEED_TAG_AUTHORITY = os.environ.get("ATOM_FEED_TAG_AUTHORITY", "vungtrong.example.gov.vn")
+
+# --- Webhooks (registry.webhooks, registry.outbound) -----------------------------------------
+# Only https to public addresses, unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES (local testing only:
+# plain http and loopback). A failed delivery is retried after WEBHOOK_RETRY_BASE_SECONDS,
+# doubling each time, until WEBHOOK_RETRY_FOR_SECONDS after its first attempt; then failed.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_MAX_RESPONSE_BYTES = int(os.environ.get("WEBHOOK_MAX_RESPONSE_BYTES", "65536"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "60"))
+WEBHOOK_RETRY_FOR_SECONDS = float(os.environ.get("WEBHOOK_RETRY_FOR_SECONDS", str(24 * 3600)))
+
+# The subscriptions' daily e-mail digest (registry.digests), sent by the worker at this cron
+# time (the server's TIME_ZONE), through Django's e-mail backend: the console unless
+# EMAIL_BACKEND says otherwise (e.g. django.core.mail.backends.smtp.EmailBackend, with
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS).
+DIGEST_CRON = os.environ.get("DIGEST_CRON", "0 6 * * *")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@localhost")
 
 # --- Caches ----------------------------------------------------------------------------------
 # "default": general use; "throttle": rate-limit counters; "answers": counts and list pages kept

@@ -16,7 +16,7 @@ history row (a ``SET NULL`` cascade from a user who recorded nothing, say) still
 a user who appears in the audit tables (``history_user``, ``ON DELETE SET NULL``) is refused:
 deactivate the account instead.
 
-The history tables are both status-change tables and every django-simple-history table of the
+The history tables are the status-change tables, the change feed (``ChangeEvent``) and every django-simple-history table of the
 registry app, found from the app's models (``history_tables``), so a new one cannot be
 forgotten. The triggers are (re)installed after every ``migrate`` (``install_triggers``, run
 from ``post_migrate``) and by migration 0007; installing is idempotent.
@@ -39,9 +39,11 @@ SUFFIX = "_append_only"
 
 
 def history_models() -> list:
-    """The status-change models and the simple-history models of the registry app."""
+    """The status-change models, the change feed and the simple-history models of the
+    registry app."""
     from simple_history.models import HistoricalChanges
 
+    from registry.models.changes import ChangeEvent
     from registry.models.codes import StatusChange
 
     config = apps.get_app_config("registry")
@@ -50,7 +52,7 @@ def history_models() -> list:
         for model in config.get_models()
         if model._meta.managed
         and not model._meta.proxy
-        and (issubclass(model, StatusChange) or issubclass(model, HistoricalChanges))
+        and issubclass(model, StatusChange | ChangeEvent | HistoricalChanges)
     ]
 
 

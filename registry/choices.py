@@ -96,3 +96,21 @@ class CapacityReason(models.TextChoices):
     ACTUAL_ABOVE_CAPACITY = "actual_above_capacity", _("actual output above capacity")
     DECLARED_ABOVE_CAPACITY = "declared_above_capacity", _("declared for export above capacity")
     DECLARED_ABOVE_OUTPUT = "declared_above_output", _("declared for export above output")
+
+
+class ChangeKind(models.TextChoices):
+    """What a change-feed event reports (registry.changes)."""
+
+    STATUS_CHANGE = "status_change", _("status change")
+    REVOCATION = "revocation", _("revocation")
+    NEW_CODE = "new_code", _("new code")
+    CERTIFICATE_EXPIRY = "certificate_expiry", _("certificate expiry")
+    INSPECTION_RESULT = "inspection_result", _("inspection result")
+    #: reserved for boundaries (recorded by the boundary feature once it exists)
+    BOUNDARY_CHANGE = "boundary_change", _("boundary change")
+
+
+class ChangeSubject(models.TextChoices):
+    AREA_CODE = "area_code", _("growing-area code")
+    PACKING_HOUSE = "packing_house", _("packing house")
+    CERTIFICATE = "certificate", _("VietGAP certificate")

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from registry import changes as change_feed
 from registry.models import ChangeSource, CodeStatus, VietGAPCertificate
 from registry.rules import dates, status_changes, transitions
 
@@ -49,6 +50,7 @@ def record_expiries(today: date | None = None, *, dry_run: bool = False) -> Expi
             certificate.expiry_recorded_at = timezone.now()
             certificate._change_reason = CHANGE_REASON
             certificate.save(update_fields=["expiry_recorded_at"])
+            change_feed.record_certificate_expiry(certificate)
         if dry_run:
             transaction.set_rollback(True)
     return summary

@@ -17,6 +17,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.drainage import set_override
 
 from registry import reference
+from registry.keys import normalise_code
 from registry.models import Commune, Crop, Market, Province
 from registry.rules import dates
 from registry.text import fold
@@ -137,6 +138,33 @@ class ChoicesFilter(django_filters.MultipleChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultiValueWidget)
         super().__init__(*args, **kwargs)
+
+
+class CodesField(forms.Field):
+    """Codes as typed, normalised (``registry.keys.normalise_code``), not looked up."""
+
+    widget = MultiValueWidget
+
+    def clean(self, value):
+        if not value:
+            return []
+        refuse_null_characters(value)
+        return [normalise_code(v) for v in value]
+
+
+class CodesFilter(django_filters.Filter):
+    field_class = CodesField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, lookup_expr="in", **kwargs)
+        set_override(
+            self,
+            "field",
+            {"type": "array", "items": {"type": "string"}, "description": kwargs.get("help_text")},
+        )
+
+    def filter(self, qs, value):
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
 
 
 class BooleanField(forms.Field):

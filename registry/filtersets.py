@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from registry import keys
 from registry.filter_fields import (
     ChoicesFilter,
+    CodesFilter,
     KeysFilter,
     SearchFilter,
     StrictBooleanFilter,
@@ -20,6 +21,8 @@ from registry.models import (
     CapacityState,
     CertificateValidity,
     CertificationBody,
+    ChangeEvent,
+    ChangeKind,
     CodeKind,
     CodeStatus,
     Commune,
@@ -439,3 +442,61 @@ class CommuneFilterSet(django_filters.FilterSet):
     class Meta:
         model = Commune
         fields = []
+
+
+class ChangeEventFilterSet(django_filters.FilterSet):
+    """The change feed (API and Atom) and the subscriptions' filters. Events keep their
+    subjects' keys as text, so each filter checks the keys exist and then compares text. An
+    event that concerns no single market (a new code, a certificate expiry, an inspection)
+    passes every ``market`` filter."""
+
+    market = market_filter(method="filter_market")
+    province = KeysFilter(
+        model=Province,
+        keys=["code"],
+        normalise=keys.normalise_province_code,
+        noun=_("province"),
+        label=_("province"),
+        help_text=_("Province code(s) (2 digits, 2025 units), e.g. 14 for Sơn La."),
+        method="filter_province",
+    )
+    crop = crop_filter(method="filter_crop")
+    cooperative = KeysFilter(
+        model=Cooperative,
+        keys=["tax_code"],
+        normalise=keys.normalise_tax_code,
+        noun=_("cooperative"),
+        label=_("cooperative"),
+        help_text=_("Tax code(s) of the cooperative."),
+        method="filter_cooperative",
+    )
+    kind = ChoicesFilter(choices=ChangeKind.choices, label=_("kind"))
+    code = CodesFilter(
+        field_name="subject_code",
+        label=_("code"),
+        help_text=_("Growing-area or packing-house code(s), or certificate number(s)."),
+    )
+
+    class Meta:
+        model = ChangeEvent
+        fields = []
+
+    def filter_market(self, queryset, name, markets):
+        if not markets:
+            return queryset
+        return queryset.filter(market_code__in=["", *(m.code for m in markets)])
+
+    def filter_province(self, queryset, name, provinces):
+        if not provinces:
+            return queryset
+        return queryset.filter(province_code__in=[p.code for p in provinces])
+
+    def filter_crop(self, queryset, name, crops):
+        if not crops:
+            return queryset
+        return queryset.filter(crop_slug__in=[c.slug for c in crops])
+
+    def filter_cooperative(self, queryset, name, cooperatives):
+        if not cooperatives:
+            return queryset
+        return queryset.filter(cooperative_tax_code__in=[c.tax_code for c in cooperatives])

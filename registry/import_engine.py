@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from registry import changes as change_feed
 from registry.models import ChangeSource, CodeStatus
 from registry.rules import status_changes
 
@@ -381,6 +382,7 @@ class Engine:
                 default_user=self.user,
                 default_change_reason=IMPORT_REASON,
             )
+            change_feed.record_created(self.model, new)
         if changed:
             names = {"search_text", "updated_at"}
             for row in changed:

@@ -8,6 +8,9 @@
   status changes, no capacity clearances, no user management.
 - **Staff**: view (and so download) everything but the growers (personal data); change
   nothing.
+- **Subscribers** (exporters following the change feed): their own subscriptions and their
+  deliveries, nothing else (the API and the page scope every query to the owner). Other roles
+  but Administrators do not see subscriptions either: they hold people's URLs and addresses.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -15,7 +18,9 @@ from django.contrib.auth.management import create_permissions
 ADMINISTRATORS = "Administrators"
 DATA_ENTRY = "Data entry"
 STAFF = "Staff"
-ROLE_NAMES = [ADMINISTRATORS, DATA_ENTRY, STAFF]
+SUBSCRIBERS = "Subscribers"
+ROLE_NAMES = [ADMINISTRATORS, DATA_ENTRY, STAFF, SUBSCRIBERS]
+SUBSCRIPTION_MODELS = ["subscription", "webhookdelivery", "historicalsubscription"]
 
 DATA_ENTRY_MODELS = [
     "cooperative",
@@ -59,11 +64,20 @@ def sync_role_groups(apps) -> None:
 
     data_entry, _ = group_model.objects.get_or_create(name=DATA_ENTRY)
     editable = [f"{action}_{model}" for model in DATA_ENTRY_MODELS for action in ("add", "change")]
-    data_entry.permissions.set(
-        registry.filter(codename__in=editable) | registry.filter(codename__startswith="view_")
+    registry_views = registry.filter(codename__startswith="view_").exclude(
+        content_type__model__in=SUBSCRIPTION_MODELS
     )
+    data_entry.permissions.set(registry.filter(codename__in=editable) | registry_views)
 
     staff, _ = group_model.objects.get_or_create(name=STAFF)
-    staff.permissions.set(
-        registry.filter(codename__startswith="view_").exclude(codename__in=PRIVATE_VIEW)
+    staff.permissions.set(registry_views.exclude(codename__in=PRIVATE_VIEW))
+
+    subscribers, _ = group_model.objects.get_or_create(name=SUBSCRIBERS)
+    subscribers.permissions.set(
+        registry.filter(
+            codename__in=[
+                *(f"{action}_subscription" for action in ("add", "change", "delete", "view")),
+                "view_webhookdelivery",
+            ]
+        )
     )

@@ -9,12 +9,13 @@ from django.conf import settings
 from django.db import close_old_connections
 from procrastinate.contrib.django import app
 
-from registry import import_jobs
+from registry import import_jobs, webhooks
 from registry.open_data import publish
 
 QUEUE = "imports"
 #: Its own queue, so that a long snapshot never holds up an import (and the other way round)
 OPEN_DATA_QUEUE = "open_data"
+WEBHOOKS = "webhooks"
 
 
 def in_fresh_connection(run, job_id: int) -> None:
@@ -67,3 +68,35 @@ async def remove_finished_jobs(context, timestamp: int) -> None:
 def publish_snapshot(timestamp: int) -> None:
     """Daily (OPEN_DATA_SCHEDULE): the open-data snapshot, as ``manage.py publish_snapshot``."""
     in_fresh_connection(lambda _: publish.publish(), timestamp)
+
+
+@app.task(queue=WEBHOOKS, name="registry.fan_out_webhooks")
+def fan_out(event_ids: list[int]) -> None:
+    """Deferred with the events, in their transaction (``registry.webhooks.enqueue``)."""
+    from django.db import connection
+
+    close_old_connections()
+    try:
+        webhooks.fan_out(event_ids)
+    finally:
+        connection.close()
+
+
+@app.task(queue=WEBHOOKS, name="registry.deliver_webhook")
+def deliver(delivery_id: int) -> None:
+    in_fresh_connection(webhooks.deliver, delivery_id)
+
+
+@app.periodic(cron=settings.DIGEST_CRON)
+@app.task(queue=WEBHOOKS, name="registry.send_digests")
+def send_digests(timestamp: int) -> None:
+    """Every day (``DIGEST_CRON``): the subscriptions' e-mail digests."""
+    from django.db import connection
+
+    from registry import digests
+
+    close_old_connections()
+    try:
+        digests.send_digests()
+    finally:
+        connection.close()

@@ -22,7 +22,9 @@ QUERY_COUNTS = {
     "api area-codes xlsx": 3,
     "api area-codes check": 3,
     "api area-codes status-changes GET": 2,
-    "api area-codes status-changes POST": 12,
+    # status changes: +3 since issue 13 (the change feed: the codes' keys, the events' insert,
+    # the webhooks' fan-out job; no job on SQLite, which has no queue)
+    "api area-codes status-changes POST": 15,
     "api area-codes history": 2,
     # --- API: packing houses
     "api packing-houses list": 6,
@@ -30,7 +32,7 @@ QUERY_COUNTS = {
     "api packing-houses csv": 2,
     "api packing-houses xlsx": 3,
     "api packing-houses status-changes GET": 2,
-    "api packing-houses status-changes POST": 12,
+    "api packing-houses status-changes POST": 15,
     "api packing-houses history": 2,
     # --- API: cooperatives and certificates
     "api cooperatives list": 4,
@@ -90,6 +92,9 @@ QUERY_COUNTS = {
     "api growers detail": 1,
     "api growers csv": 1,
     "api growers history": 2,
+    # --- API: the change feed (issue 13): the page; filtered, the keys' look-ups too
+    "api changes list": 1,
+    "api changes list filtered": 4,
     # --- API: reference tables
     "api markets list": 3,
     "api markets detail": 1,
@@ -138,6 +143,9 @@ QUERY_COUNTS = {
 #: data version there (one query fewer); CSV downloads are written by Python from ordinary
 #: queries instead of one COPY.
 SQLITE_QUERY_COUNTS = {
+    "api changes list filtered": 3,
+    "api area-codes status-changes POST": 14,
+    "api packing-houses status-changes POST": 14,
     "api area-codes list": 9,
     "api area-codes list valid_on": 10,
     "api area-codes list status": 10,
@@ -196,9 +204,12 @@ SQLITE_QUERY_COUNTS = {
 #: them written a batch at a time too).
 IMPORT_QUERY_COUNTS = {
     "import area codes preview": (14, 0),
-    "import area codes confirm": (30, 0),
+    # confirm: +6 since issue 13 (change feed: keys, insert and fan-out job for the new codes'
+    # events and for the status changes' events), +4 for inspections (both kinds of subject,
+    # insert, job)
+    "import area codes confirm": (36, 0),
     "import inspections preview": (12, 0),
-    "import inspections confirm": (25, 0),
+    "import inspections confirm": (29, 0),
     # Seasons: the preview is constant; each new season's declarations are written one by one
     # with their history (read the season's declarations, then per market an insert and its
     # history row: 5 queries for two markets). Seasons have a handful of markets each.
@@ -209,4 +220,8 @@ IMPORT_QUERY_COUNTS = {
     "import packing-house sources preview": (15, 0),
     "import packing-house sources confirm": (24, 0),
 }
-SQLITE_IMPORT_QUERY_COUNTS = {}
+SQLITE_IMPORT_QUERY_COUNTS = {
+    # no fan-out jobs on SQLite (no queue)
+    "import area codes confirm": (34, 0),
+    "import inspections confirm": (28, 0),
+}

@@ -214,7 +214,7 @@ def test_every_registry_table_moves_the_version_and_a_zero_row_statement_does_no
     call_command("load_sample_data", verbosity=0)
     from django.contrib.auth import get_user_model
 
-    from registry.models import ImportJob
+    from registry.models import ChangeEvent, ImportJob, Subscription, WebhookDelivery
 
     ImportJob.objects.create(  # the sample data has no spreadsheet import
         resource="area-codes",
@@ -228,6 +228,10 @@ def test_every_registry_table_moves_the_version_and_a_zero_row_statement_does_no
     CapacityClearance.objects.create(
         season=flagged, note="x", area_ha=1, expected_tonnes=1, declared_tonnes=1
     )
+    subscription = Subscription.objects.create(  # nor subscriptions and their deliveries
+        owner=get_user_model().objects.create_user("subscriber"), name="watch", email_digest=True
+    )
+    WebhookDelivery.objects.create(subscription=subscription, event=ChangeEvent.objects.first())
     key_of = {
         model._meta.db_table: model._meta.pk.column
         for model in apps.get_app_config("registry").get_models(include_auto_created=True)

@@ -157,7 +157,9 @@ def queued(job) -> list:
     from procrastinate.contrib.django.models import ProcrastinateJob
 
     return list(
-        ProcrastinateJob.objects.filter(args__job_id=job.pk).values_list("task_name", "status")
+        ProcrastinateJob.objects.filter(args__job_id=job.pk)
+        .order_by("id")
+        .values_list("task_name", "status")
     )
 
 

@@ -260,9 +260,30 @@ def test_compose_describes_the_production_shape():
 def test_compose_runs_the_import_worker_beside_the_web_server():
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
     worker = services["worker"]
-    assert worker["command"] == "python manage.py worker"
+    assert worker["command"].startswith("python manage.py worker")
     assert worker["build"] == services["web"]["build"], "the same image"
     assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     shared = compose_environment()["IMPORT_TMP_DIR"]
     for service in (worker, services["web"]):
         assert any(volume.endswith(":" + shared) for volume in service["volumes"])
+
+
+def test_compose_works_every_queue_the_tasks_use():
+    """Each task's queue is taken by some worker service (a worker without --queues takes all)."""
+    import shlex
+
+    from procrastinate.contrib.django import app
+
+    import registry.tasks  # noqa: F401  (registers the tasks)
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    worked: set[str] = set()
+    for service in services.values():
+        words = shlex.split(str(service.get("command", "")))
+        if words[:3] != ["python", "manage.py", "worker"]:
+            continue
+        if "--queues" not in words:
+            return
+        worked |= set(words[words.index("--queues") + 1].split(","))
+    used = {task.queue for task in app.tasks.values() if task.name.startswith("registry.")}
+    assert used and used <= worked, used - worked

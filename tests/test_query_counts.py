@@ -363,6 +363,10 @@ ENDPOINTS = {
     "api growers detail": api_get(grower(), signed_in=True),
     "api growers csv": api_get("growers/", {"format": "csv"}, signed_in=True),
     "api growers history": api_get(grower("history/"), signed_in=True),
+    "api changes list": api_get("changes/"),
+    "api changes list filtered": api_get(
+        "changes/", {"market": "AU", "cooperative": "5500000001", "kind": "status_change"}
+    ),
     "api markets list": api_get("markets/"),
     "api markets detail": api_get("markets/au/"),
     "api crops list": api_get("crops/"),

@@ -11,5 +11,6 @@ from registry.admin import (  # noqa: F401
     places,
     seasons,
     sources,
+    subscriptions,
     users,
 )

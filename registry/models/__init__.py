@@ -4,7 +4,9 @@ from registry.choices import (
     CapacityReason,
     CapacityState,
     CertificateValidity,
+    ChangeKind,
     ChangeSource,
+    ChangeSubject,
     CodeKind,
     CodeStatus,
     CooperativeStatus,
@@ -15,6 +17,7 @@ from registry.choices import (
 )
 from registry.models.catalog import CertificationBody, Crop, Market
 from registry.models.certificates import VietGAPCertificate
+from registry.models.changes import ChangeEvent
 from registry.models.codes import (
     AreaCode,
     AreaCodeMarket,
@@ -31,6 +34,7 @@ from registry.models.jobs import ImportJob, ImportState
 from registry.models.places import Commune, Province
 from registry.models.seasons import CapacityClearance, Season, SeasonMarket
 from registry.models.sources import PackingHouseSource
+from registry.models.subscriptions import DeliveryStatus, Subscription, WebhookDelivery
 from registry.models.tokens import ApiToken
 
 __all__ = [
@@ -43,7 +47,10 @@ __all__ = [
     "CapacityState",
     "CertificateValidity",
     "CertificationBody",
+    "ChangeEvent",
+    "ChangeKind",
     "ChangeSource",
+    "ChangeSubject",
     "CodeDeletionRefused",
     "CodeKind",
     "CodeStatus",
@@ -51,6 +58,7 @@ __all__ = [
     "Cooperative",
     "CooperativeStatus",
     "Crop",
+    "DeliveryStatus",
     "Grower",
     "ImportJob",
     "ImportState",
@@ -68,7 +76,9 @@ __all__ = [
     "Season",
     "SeasonMarket",
     "SeasonStandard",
+    "Subscription",
     "SupervisionState",
     "TrademarkRight",
     "VietGAPCertificate",
+    "WebhookDelivery",
 ]

@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry import changes as change_feed
 from registry.choices import ChangeSource, CodeStatus
 from registry.models import AreaCode, Market, PackingHouse
 from registry.rules.codes import code_matches_market
@@ -109,6 +110,7 @@ def change_status(
             defaults={"status": to_status, "since": effective_on, "reason": reason},
         )
     type(subject).objects.filter(pk=subject.pk).update(updated_at=timezone.now())
+    change_feed.record_status_changes(type(subject), recorded)
     return recorded
 
 
@@ -183,6 +185,7 @@ def change_statuses(
         update_fields=["status", "since", "reason", "updated_at"],
     )
     subject_model.objects.filter(pk__in=pks).update(updated_at=timezone.now())
+    change_feed.record_status_changes(subject_model, recorded)
     return recorded
 
 

@@ -1,5 +1,6 @@
-"""``manage.py worker``: the background worker of spreadsheet imports (Procrastinate, on the
-registry's PostgreSQL), at a lower CPU priority than the web server.
+"""``manage.py worker``: the background worker of spreadsheet imports, webhook deliveries and
+e-mail digests (Procrastinate, on the registry's PostgreSQL), at a lower CPU priority than the
+web server.
 
 It first starts again the jobs of workers that stopped (``import_jobs.recover_stalled``; also
 run every minute by a periodic task), then works until SIGINT or SIGTERM, finishing the job at
@@ -15,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Run the background worker of spreadsheet imports (PostgreSQL only)."
+    help = "Run the background worker: spreadsheet imports, webhooks, digests (PostgreSQL only)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -29,8 +30,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Stop when the queue is empty instead of waiting for new jobs",
         )
+        parser.add_argument(
+            "--queues",
+            default="",
+            help="Comma-separated queues to work (default: every queue: imports, open_data, "
+            "webhooks). docker-compose runs one worker for imports and open_data and a second "
+            "with --queues webhooks --concurrency 8 to deliver webhooks side by side",
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=1,
+            help="Jobs run at once (default 1; keep 1 for a worker of the imports queue)",
+        )
 
-    def handle(self, *args, nice: int, once: bool, **options):
+    def handle(self, *args, nice: int, once: bool, queues: str, concurrency: int, **options):
         if not settings.IMPORTS_IN_BACKGROUND:
             raise CommandError(
                 "The worker needs PostgreSQL (DATABASE_URL); on SQLite imports run in the request."
@@ -41,12 +55,19 @@ class Command(BaseCommand):
 
         if nice:
             os.nice(nice)
-        self.stdout.write(f"worker: every queue, niceness {os.nice(0)}", self.style.SUCCESS)
+        queue_names = [name.strip() for name in queues.split(",") if name.strip()] or None
+        self.stdout.write(
+            f"worker: queues {', '.join(queue_names or ['(every queue)'])}; "
+            f"concurrency {concurrency}; niceness {os.nice(0)}",
+            self.style.SUCCESS,
+        )
 
         async def run():
             async with app.open_async():
                 await import_jobs.recover_stalled(app)
-                await app.run_worker_async(wait=not once)
+                await app.run_worker_async(
+                    wait=not once, queues=queue_names, concurrency=concurrency
+                )
 
         with (
             app.replace_connector(app.connector.get_worker_connector()),
