@@ -313,3 +313,49 @@ def test_the_snapshot_records_the_data_version_it_was_read_at(root):
     package = json.loads((root / snapshot_id / "datapackage.json").read_text())
     assert package["registry"]["data_version"] == expected
     assert snapshots.metadata(snapshot_id)["data_version"] == expected
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="the feed's commit-order horizon is PostgreSQL's",
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_snapshot_plus_the_feed_since_its_cursor_is_the_live_registry(root, settings):
+    """A mirror loads the snapshot, then applies ``/api/v1/changes/?after=<feed_cursor>``:
+    it then holds the live codes and their status per market."""
+    from rest_framework.test import APIClient
+
+    from tests.factories import AreaCodeFactory
+    from tests.test_change_feed import wait_for_events
+
+    settings.ALLOWED_HOSTS = ["*"]
+    world = build_world()
+    snapshot_id = publish.publish()
+    package = json.loads((root / snapshot_id / "datapackage.json").read_text())
+    cursor = package["registry"]["feed_cursor"]
+    data = root / snapshot_id / "data"
+    codes = {row["code"] for row in read_csv(data / "area_codes.csv")}
+    status = {
+        (row["area_code_code"], row["market"]): row["status"]
+        for row in read_csv(data / "area_code_markets.csv")
+    }
+
+    set_status(world.valid_au_us, "suspended", world.au, on=date.today())
+    set_status(world.valid_au_us, "revoked", world.us, on=date.today())
+    newcomer = AreaCodeFactory(code="VN-SLOR-0777")
+    set_status(newcomer, "active", world.au)
+
+    events, _cursor = wait_for_events(APIClient(), cursor, 4)
+    for event in events:
+        if event["subject_type"] != "area_code":
+            continue
+        if event["kind"] == "new_code":
+            codes.add(event["subject"])
+        elif event["kind"] in ("status_change", "revocation"):
+            status[(event["subject"], event["market"])] = event["details"]["to_status"]
+
+    assert codes == set(AreaCode.objects.values_list("code", flat=True))
+    assert status == {
+        (row.subject.code, row.market.code): row.status
+        for row in AreaCodeMarket.objects.select_related("subject", "market")
+    }

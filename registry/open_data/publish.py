@@ -43,9 +43,16 @@ LICENSES = {
 
 def snapshot_markers(using: str = DEFAULT_DB_ALIAS) -> dict:
     """Which state of the registry the snapshot holds, read inside its transaction. The data
-    version says it for caches; the change feed adds its cursor here, so that the snapshot plus
-    the feed since that cursor is the live registry."""
-    return {"data_version": data_version.current(using)}
+    version says it for caches; the change feed's cursor says it for mirrors: the snapshot plus
+    ``/api/v1/changes/?after=<feed_cursor>`` is the live registry (an event whose transaction
+    was still open when the snapshot began may come in both: applying it again changes
+    nothing)."""
+    from registry import changes
+
+    return {
+        "data_version": data_version.current(using),
+        "feed_cursor": changes.current_cursor(using),
+    }
 
 
 def _cell(value):
