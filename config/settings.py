@@ -202,6 +202,24 @@ REGISTRY_MIN_EXPORT_AREA_HA = float(os.environ.get("REGISTRY_MIN_EXPORT_AREA_HA"
 REGISTRY_OFFICE_NAME = os.environ.get(
     "REGISTRY_OFFICE_NAME", "Chi cục Trồng trọt và Bảo vệ thực vật"
 )
+# --- Growing-area boundaries (issue 14) -------------------------------------------------------
+# A boundary may have at most this many vertices (all rings together).
+BOUNDARY_MAX_VERTICES = int(os.environ.get("BOUNDARY_MAX_VERTICES", "5000"))
+# Every position must lie in this box: min lon, min lat, max lon, max lat (mainland Vietnam and
+# its coastal islands).
+BOUNDARY_EXTENT = tuple(float(v) for v in env_list("BOUNDARY_EXTENT", "102.1,8.1,109.5,23.4"))
+# A boundary spans at most this many degrees each way: the overlap and bbox queries look for
+# candidates within this distance through an index (registry/rules/boundaries.py).
+BOUNDARY_MAX_SPAN_DEGREES = float(os.environ.get("BOUNDARY_MAX_SPAN_DEGREES", "0.5"))
+# A code is flagged when its measured area differs from the declared one by more than this
+# share of the declared area.
+AREA_MISMATCH_SHARE = os.environ.get("AREA_MISMATCH_SHARE", "0.15")
+# Two codes overlap when their boundaries share more than this area (ha, geodesic).
+OVERLAP_MIN_HA = os.environ.get("OVERLAP_MIN_HA", "0.05")
+# The admin maps' background tiles: a URL template ({z}/{x}/{y}) and its attribution. Empty:
+# outlines on a plain background with a scale bar (works on a closed network).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 # The admin's code lists count exactly up to this many rows; past it (by PostgreSQL's planner
 # estimate, when the exact count is not cached) they show "about N" and count nothing.
 ADMIN_EXACT_COUNT_LIMIT = int(os.environ.get("ADMIN_EXACT_COUNT_LIMIT", "100000"))

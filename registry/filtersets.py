@@ -33,7 +33,7 @@ from registry.models import (
     SupervisionState,
     VietGAPCertificate,
 )
-from registry.rules import queries, supervision
+from registry.rules import boundaries, queries, supervision
 
 
 def market_filter(**kwargs):
@@ -181,9 +181,45 @@ class AreaCodeFilterSet(CodeFilterSet):
         help_text=_("Validity today of the code's VietGAP basis."),
     )
 
+    area_mismatch = StrictBooleanFilter(
+        method="filter_area_mismatch",
+        label=_("area mismatch"),
+        help_text=_(
+            "true: codes whose measured area (from the boundary) differs from the declared "
+            "area by more than the set share (15% by default); false: codes with a boundary "
+            "within it. Codes without a boundary are in neither."
+        ),
+    )
+    overlapping = StrictBooleanFilter(
+        method="filter_overlapping",
+        label=_("overlaps another code"),
+        help_text=_(
+            "true: codes whose boundary overlaps another code's by more than the set area "
+            "(0.05 ha by default); false: the others."
+        ),
+    )
+    has_boundary = StrictBooleanFilter(
+        field_name="boundary_min_lon",
+        lookup_expr="isnull",
+        exclude=True,
+        label=_("has a boundary"),
+        help_text=_("true: codes with a boundary; false: codes without one."),
+    )
+
     class Meta:
         model = AreaCode
         fields = []
+
+    def filter_overlapping(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overlaps = boundaries.overlapping_q()
+        return queryset.filter(overlaps if value else ~overlaps)
+
+    def filter_area_mismatch(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(boundaries.area_mismatch_q(value))
 
     def filter_certificate_validity(self, queryset, name, values):
         if not values:

@@ -110,6 +110,7 @@ AREA_CODES = Table(
         Column("certificate", _("certificate number"), "certificate__number"),
         Column("certificate_validity", _("certificate validity"), choices=CertificateValidity),
         Column("area_ha", _("area (ha)"), "area_ha"),
+        Column("measured_area_ha", _("measured area (ha)"), "measured_area_ha"),
         Column("households", _("farming households"), "households"),
         Column("average_yield_tonnes", _("average yield (tonnes/year)"), "average_yield_tonnes"),
         *PLACE,

@@ -63,7 +63,7 @@ QUERY_COUNTS = {
     # The code lists ask the planner's estimate first when the exact count is not cached
     # (one EXPLAIN; past ADMIN_EXACT_COUNT_LIMIT it replaces the count).
     "admin areacode changelist": 13,
-    "admin areacode change": 16,
+    "admin areacode change": 17,
     "admin packinghouse changelist": 12,
     "admin packinghouse change": 11,
     "admin cooperative changelist": 11,
@@ -80,7 +80,12 @@ QUERY_COUNTS = {
     "admin trademarkright change": 5,
     "admin inspection changelist": 9,
     "admin inspection change": 16,
-    "admin index": 8,
+    # --- Boundaries (issue 14). The admin index counts boundaries, area mismatches and
+    # overlaps (+2); an area code's change page lists the code's overlaps (+1).
+    "admin index": 10,
+    "api area-codes overlaps": 2,
+    "admin boundaryoverlap changelist": 5,
+    "admin boundaryoverlap change": 6,
 }
 
 #: Where SQLite runs another number of queries than PostgreSQL. API and admin lists read no

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from registry.admin.boundaries import BoundaryAdminMixin
 from registry.admin.inspections import InspectionsInline
 from registry.admin.list_filters import (
     AREA_CODE_FILTERS,
@@ -82,7 +83,9 @@ class CodeAdmin(StatusActionsMixin, NeverDeletedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A code's letters never change once issued.
-        return ("code",) if obj else ()
+        return ("code", *self.boundary_readonly_fields) if obj else self.boundary_readonly_fields
+
+    boundary_readonly_fields = ()
 
     @admin.display(description=_("markets"))
     def market_summary(self, obj):
@@ -92,7 +95,7 @@ class CodeAdmin(StatusActionsMixin, NeverDeletedAdmin):
 
 
 @admin.register(AreaCode)
-class AreaCodeAdmin(SpreadsheetAdminMixin, CodeAdmin):
+class AreaCodeAdmin(BoundaryAdminMixin, SpreadsheetAdminMixin, CodeAdmin):
     list_display = (
         "code",
         "kind",
@@ -111,9 +114,19 @@ class AreaCodeAdmin(SpreadsheetAdminMixin, CodeAdmin):
         (None, {"fields": ("code", "kind", "crop", "variety", "cooperative", "certificate")}),
         (
             _("Area"),
-            {"fields": ("area_ha", "households", "average_yield_tonnes", "issued_on", "notes")},
+            {
+                "fields": (
+                    "area_ha",
+                    "measured_area",
+                    "households",
+                    "average_yield_tonnes",
+                    "issued_on",
+                    "notes",
+                )
+            },
         ),
         (_("Place"), {"fields": ("commune", "legacy_location", "latitude", "longitude")}),
+        (_("Boundary"), {"fields": ("boundary", "overlaps")}),
     )
 
     class MarketInline(MarketStatusInline):

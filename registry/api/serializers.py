@@ -26,7 +26,7 @@ from registry.models import (
     TrademarkRight,
     VietGAPCertificate,
 )
-from registry.rules import dates, supervision
+from registry.rules import boundaries, dates, supervision
 from registry.tables import AREA_CODES, CERTIFICATES, COOPERATIVES, PACKING_HOUSES
 
 
@@ -308,6 +308,20 @@ class AreaCodeSerializer(serializers.ModelSerializer):
         "/api/v1/inspections/?code=<code>."
     )
 
+    area_mismatch = serializers.SerializerMethodField(
+        help_text="Whether the measured area differs from the declared one by more than the "
+        "set share (AREA_MISMATCH_SHARE, 15% by default); null without a boundary."
+    )
+    boundary = serializers.JSONField(
+        read_only=True,
+        allow_null=True,
+        help_text="GeoJSON Polygon or MultiPolygon (RFC 7946: longitude first, exterior rings "
+        "counter-clockwise), or null.",
+    )
+
+    def get_area_mismatch(self, code) -> bool | None:
+        return boundaries.area_mismatch(code.measured_area_ha, code.area_ha)
+
     @extend_schema_field(InspectionSummarySerializer(many=True))
     def get_inspections(self, code) -> list:
         latest = sorted(code.inspections.all(), key=lambda i: (i.inspected_on, i.id), reverse=True)
@@ -323,11 +337,14 @@ class AreaCodeSerializer(serializers.ModelSerializer):
             "cooperative",
             "certificate",
             "area_ha",
+            "measured_area_ha",
+            "area_mismatch",
             "households",
             "average_yield_tonnes",
             "place",
             "latitude",
             "longitude",
+            "boundary",
             "issued_on",
             "markets",
             "supervision",
@@ -355,7 +372,9 @@ class AreaCodeWriteSerializer(CodeWriteMixin, serializers.ModelSerializer):
 
     class Meta:
         model = AreaCode
-        fields = [*AREA_CODES.writable_fields(), "notes"]
+        # the boundary is written here and by its own import (registry.boundary_imports), not
+        # by the spreadsheet import: a polygon is no spreadsheet cell
+        fields = [*AREA_CODES.writable_fields(), "notes", "boundary"]
         extra_kwargs = {"code": {"validators": []}}  # uniqueness is checked on the normalised code
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from registry import keys
 from registry.api import representations
 from registry.api import serializers as s
+from registry.api.boundaries import OverlapsMixin
 from registry.api.downloads import DownloadMixin
 from registry.api.status import StatusChangesMixin
 from registry.api.viewsets import (
@@ -38,7 +39,7 @@ from registry.rules import bulk_check, dates
 
 
 @documented(s.AreaCodeSerializer, s.AreaCodeWriteSerializer)
-class AreaCodeViewSet(DownloadMixin, StatusChangesMixin, RepresentedViewSet):
+class AreaCodeViewSet(DownloadMixin, StatusChangesMixin, OverlapsMixin, RepresentedViewSet):
     """Growing-area codes (mã số vùng trồng), looked up by code in any case."""
 
     queryset = AreaCode.objects.all()

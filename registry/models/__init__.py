@@ -10,6 +10,7 @@ from registry.choices import (
     InspectionResult,
     SupervisionState,
 )
+from registry.models.boundaries import BoundaryOverlap
 from registry.models.catalog import CertificationBody, Crop, Market
 from registry.models.certificates import VietGAPCertificate
 from registry.models.codes import (
@@ -32,6 +33,7 @@ __all__ = [
     "AreaCode",
     "AreaCodeMarket",
     "AreaCodeStatusChange",
+    "BoundaryOverlap",
     "CertificateValidity",
     "CertificationBody",
     "ChangeSource",
