@@ -595,7 +595,7 @@ def main(argv=None) -> int:
         django.setup()
         from django.core.management import call_command
 
-        from bench import admin_list, imports, writes, xlsx_download
+        from bench import admin_list, boundaries, imports, writes, xlsx_download
         from bench.seed import seed
         from registry.models import AreaCode
 
@@ -693,6 +693,8 @@ def main(argv=None) -> int:
             port, 2 * args.duration, min(IMPORT_ROWS, args.scale), args.repeat
         )
         print("concurrent writes done", flush=True)
+        results["boundaries"] = boundaries.measure(max(args.repeat, 30))
+        print("boundaries done", flush=True)
     finally:
         if gunicorn is not None:
             gunicorn.terminate()
@@ -706,6 +708,7 @@ def main(argv=None) -> int:
 
     rows = report(results, targets_apply=results["shape"]["codes"] == 100_000)
     rows += admin_list.report(results["admin_list"]) + xlsx_download.report(results["xlsx"])
+    rows += boundaries.report(results["boundaries"])
     print()
     print_table(rows)
     print()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry import keys
 from registry.filter_fields import (
+    BoundingBoxFilter,
     ChoicesFilter,
     KeysFilter,
     SearchFilter,
@@ -137,6 +138,22 @@ class CodeFilterSet(django_filters.FilterSet):
         label=_("search"),
         help_text=_("Words to find in the code, cooperative and place; ignores case and accents."),
     )
+    bbox = BoundingBoxFilter(
+        method="filter_bbox",
+        label=_("bounding box"),
+        help_text=_(
+            "minLon,minLat,maxLon,maxLat (WGS 84, longitude first): growing-area codes whose "
+            "boundary's bounding box meets the box (or whose point lies in it, without a "
+            "boundary); packing houses whose point lies in it."
+        ),
+    )
+
+    def filter_bbox(self, queryset, name, box):
+        if not box:
+            return queryset
+        if queryset.model is AreaCode:
+            return queryset.filter(boundaries.in_box_q(*box))
+        return queryset.filter(boundaries.point_in_box_q(*box))
 
     def filter_supervision(self, queryset, name, states):
         if not states:

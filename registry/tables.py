@@ -133,6 +133,8 @@ PACKING_HOUSES = Table(
         Column("address", _("address"), "address"),
         Column("cooperative", _("tax code"), "cooperative__tax_code"),
         *PLACE,
+        Column("latitude", _("latitude"), "latitude"),
+        Column("longitude", _("longitude"), "longitude"),
         Column("issued_on", _("issue date"), "issued_on"),
         Column("updated_at", _("updated at"), "updated_at"),
     ],

@@ -84,6 +84,10 @@ QUERY_COUNTS = {
     # overlaps (+2); an area code's change page lists the code's overlaps (+1).
     "admin index": 10,
     "api area-codes overlaps": 2,
+    # the body, streamed after the view returns, reads the data version once more
+    "api area-codes geojson": 8,
+    "api area-codes detail geojson": 3,
+    "api area-codes list bbox": 9,
     "admin boundaryoverlap changelist": 5,
     "admin boundaryoverlap change": 6,
 }
@@ -99,6 +103,8 @@ SQLITE_QUERY_COUNTS = {
     "api inspections list": 5,
     "api inspections list signed in": 5,
     "api area-codes csv": 3,
+    "api area-codes geojson": 7,
+    "api area-codes list bbox": 8,
     "api packing-houses list": 5,
     "api packing-houses csv": 3,
     "api cooperatives list": 3,

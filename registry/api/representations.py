@@ -281,6 +281,8 @@ class PackingHouses:
         "cooperative_id",
         "commune_id",
         "legacy_location",
+        "latitude",
+        "longitude",
         "issued_on",
         "updated_at",
     )
@@ -306,6 +308,8 @@ class PackingHouses:
                 "address": row["address"],
                 "cooperative": _cooperative(row),
                 "place": _place(row),
+                "latitude": _text(row["latitude"]),
+                "longitude": _text(row["longitude"]),
                 "issued_on": _date(row["issued_on"]),
                 "markets": markets.get(row["id"], []),
                 "updated_at": _datetime.to_representation(row["updated_at"]),

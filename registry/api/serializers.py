@@ -392,6 +392,8 @@ class PackingHouseSerializer(serializers.ModelSerializer):
             "address",
             "cooperative",
             "place",
+            "latitude",
+            "longitude",
             "issued_on",
             "markets",
             "updated_at",

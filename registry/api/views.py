@@ -11,6 +11,7 @@ from registry.api import representations
 from registry.api import serializers as s
 from registry.api.boundaries import OverlapsMixin
 from registry.api.downloads import DownloadMixin
+from registry.api.geojson import GeoJSONMixin
 from registry.api.status import StatusChangesMixin
 from registry.api.viewsets import (
     ReadOnlyRegistryViewSet,
@@ -39,7 +40,9 @@ from registry.rules import bulk_check, dates
 
 
 @documented(s.AreaCodeSerializer, s.AreaCodeWriteSerializer)
-class AreaCodeViewSet(DownloadMixin, StatusChangesMixin, OverlapsMixin, RepresentedViewSet):
+class AreaCodeViewSet(
+    GeoJSONMixin, DownloadMixin, StatusChangesMixin, OverlapsMixin, RepresentedViewSet
+):
     """Growing-area codes (mã số vùng trồng), looked up by code in any case."""
 
     queryset = AreaCode.objects.all()

@@ -49,6 +49,28 @@ class NeverDeletedQuerySet(models.QuerySet):
         )
 
 
+def latitude_field():
+    return models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+
+
+def longitude_field():
+    return models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+
+
 class RegisteredCode(RegistryModel):
     """Fields and behaviour shared by area codes and packing houses."""
 
@@ -113,22 +135,8 @@ class AreaCode(RegisteredCode):
     average_yield_tonnes = models.DecimalField(
         _("average yield (tonnes/year)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     boundary = models.JSONField(
         _("boundary"),
         null=True,
@@ -293,6 +301,9 @@ class PackingHouse(RegisteredCode):
         blank=True,
         verbose_name=_("cooperative"),
     )
+    # where it is (issue 14: the bbox filter); optional, like an area code's point
+    latitude = latitude_field()
+    longitude = longitude_field()
     history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
 
     search_sources = (
@@ -314,7 +325,18 @@ class PackingHouse(RegisteredCode):
             models.CheckConstraint(
                 condition=models.Q(code=Upper("code")), name="packing_house_code_upper_case"
             ),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True)
+                | models.Q(latitude__gte=-90, latitude__lte=90),
+                name="packing_house_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(longitude__isnull=True)
+                | models.Q(longitude__gte=-180, longitude__lte=180),
+                name="packing_house_longitude_range",
+            ),
         ]
+        indexes = [models.Index(fields=["longitude", "latitude"], name="packing_house_point_idx")]
 
     def clean(self) -> None:
         if self.code and not self.code_checked_unique:
