@@ -1,13 +1,23 @@
 """The boundary on an area code's admin page: measured area beside the declared one, the codes
 it overlaps, and the read-only list of overlaps."""
 
-from django.contrib import admin
-from django.urls import reverse
+import re
+import tempfile
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import BoundaryOverlap
+from registry import boundary_imports, imports
+from registry.models import AreaCode, BoundaryOverlap
 from registry.rules import boundaries
 
 
@@ -16,6 +26,21 @@ class BoundaryAdminMixin:
     is not shown), the change page shows what is derived from it."""
 
     boundary_readonly_fields = ("measured_area", "overlaps")
+    import_export_change_list_template = "admin/registry/areacode_change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "may_import_boundaries": self.has_change_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(BoundaryImportView(self))
+        return [
+            path("import-boundaries/", view, name="registry_areacode_import_boundaries"),
+            *super().get_urls(),
+        ]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -93,3 +118,79 @@ class BoundaryOverlapAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class BoundaryImportView:
+    """The "Import boundaries" page of the area codes: upload, preview, confirm."""
+
+    TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+    def __init__(self, model_admin):
+        self.model_admin = model_admin
+
+    @staticmethod
+    def _directory() -> Path:
+        directory = Path(settings.IMPORT_TMP_DIR or tempfile.gettempdir()) / "boundary-imports"
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory
+
+    def __call__(self, request):
+        if not self.model_admin.has_change_permission(request):
+            raise PermissionDenied
+        context = {**self.model_admin.admin_site.each_context(request), "opts": AreaCode._meta}
+        context["title"] = gettext("Import boundaries")
+        if request.method == "POST" and request.POST.get("token"):
+            return self._confirm(request, context)
+        if request.method == "POST":
+            return self._preview(request, context)
+        return TemplateResponse(request, "admin/registry/boundary_import.html", context)
+
+    def _render(self, request, context, features, token=None):
+        context.update(
+            features=features,
+            token=token if not any(f.errors for f in features) else None,
+            counts={
+                key: sum(1 for f in features if f.change == key)
+                for key in ("new", "changed", "unchanged")
+            }
+            | {"errors": sum(1 for f in features if f.errors)},
+        )
+        return TemplateResponse(request, "admin/registry/boundary_import.html", context)
+
+    def _preview(self, request, context):
+        upload = request.FILES.get("boundary_file")
+        try:
+            if upload is None:
+                raise boundary_imports.BoundaryFileError(gettext("Choose a file."))
+            imports.check_upload_size(upload.size)
+            content = upload.read()
+            features = boundary_imports.preview(boundary_imports.read_file(upload.name, content))
+        except (boundary_imports.BoundaryFileError, imports.ImportLimitError) as error:
+            context["file_error"] = str(error)
+            return TemplateResponse(request, "admin/registry/boundary_import.html", context)
+        token = uuid.uuid4().hex
+        (self._directory() / token).write_bytes(content)
+        (self._directory() / f"{token}.name").write_text(upload.name)
+        context["file_name"] = upload.name
+        return self._render(request, context, features, token)
+
+    def _confirm(self, request, context):
+        token = request.POST["token"]
+        if not self.TOKEN.match(token) or not (self._directory() / token).exists():
+            raise PermissionDenied
+        path = self._directory() / token
+        name = (self._directory() / f"{token}.name").read_text()
+        features = boundary_imports.read_file(name, path.read_bytes())
+        try:
+            saved = boundary_imports.apply(features, user=request.user)
+        except boundary_imports.BoundaryImportRefused as refused:
+            context["file_name"] = name
+            return self._render(request, context, refused.features)
+        path.unlink(missing_ok=True)
+        (self._directory() / f"{token}.name").unlink(missing_ok=True)
+        self.model_admin.message_user(
+            request,
+            gettext("%(n)s boundaries imported.") % {"n": saved},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:registry_areacode_changelist"))
