@@ -49,7 +49,7 @@ def codes():
 
 
 def preview(admin_client, upload):
-    response = admin_client.post(reverse(URL), {"boundary_file": upload})
+    response = admin_client.post(reverse(URL), {"boundary_file": upload}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     return response
 
