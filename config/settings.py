@@ -4,6 +4,7 @@ Every deploy-specific value comes from the environment, with defaults that are s
 Production (DEBUG off) refuses to start without SECRET_KEY.
 """
 
+import importlib.util
 import json
 import os
 from datetime import timedelta
@@ -219,6 +220,11 @@ OVERLAP_MIN_HA = os.environ.get("OVERLAP_MIN_HA", "0.05")
 # The admin maps' background tiles: a URL template ({z}/{x}/{y}) and its attribution. Empty:
 # outlines on a plain background with a scale bar (works on a closed network).
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+# Leaflet and Leaflet.draw come from django-leaflet's static files, served by the app (no CDN).
+# Only its static folder is used: as an installed app it would need GDAL (GeoDjango).
+STATICFILES_DIRS = [
+    Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static"
+]
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 # The admin's code lists count exactly up to this many rows; past it (by PostgreSQL's planner
 # estimate, when the exact count is not cached) they show "about N" and count nothing.

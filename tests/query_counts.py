@@ -63,7 +63,7 @@ QUERY_COUNTS = {
     # The code lists ask the planner's estimate first when the exact count is not cached
     # (one EXPLAIN; past ADMIN_EXACT_COUNT_LIMIT it replaces the count).
     "admin areacode changelist": 13,
-    "admin areacode change": 17,
+    "admin areacode change": 18,
     "admin packinghouse changelist": 12,
     "admin packinghouse change": 11,
     "admin cooperative changelist": 11,
@@ -81,7 +81,8 @@ QUERY_COUNTS = {
     "admin inspection changelist": 9,
     "admin inspection change": 16,
     # --- Boundaries (issue 14). The admin index counts boundaries, area mismatches and
-    # overlaps (+2); an area code's change page lists the code's overlaps (+1).
+    # overlaps (+2); an area code's change page lists the code's overlaps (+1) and reads its
+    # neighbours' boundaries for the map (+1).
     "admin index": 10,
     "api area-codes overlaps": 2,
     # the body, streamed after the view returns, reads the data version once more

@@ -27,6 +27,49 @@ class BoundaryAdminMixin:
 
     boundary_readonly_fields = ("measured_area", "overlaps")
     import_export_change_list_template = "admin/registry/areacode_change_list.html"
+    change_form_template = "admin/registry/areacode_change_form.html"
+    #: neighbours shown on the map: codes whose boundary lies within this many degrees
+    NEIGHBOURHOOD_DEGREES = 0.02
+    NEIGHBOURS_SHOWN = 50
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["boundary_map"] = self.boundary_map(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def boundary_map(self, request, code) -> dict:
+        """What the map draws (registry/static/registry/boundary_map.js)."""
+        near = []
+        if code.boundary_min_lon is not None or code.longitude is not None:
+            lon = code.boundary_min_lon if code.boundary_min_lon is not None else code.longitude
+            lat = code.boundary_min_lat if code.boundary_min_lat is not None else code.latitude
+            east = code.boundary_max_lon if code.boundary_max_lon is not None else lon
+            north = code.boundary_max_lat if code.boundary_max_lat is not None else lat
+            pad = self.NEIGHBOURHOOD_DEGREES
+            box = (float(lon) - pad, float(lat) - pad, float(east) + pad, float(north) + pad)
+            near = (
+                AreaCode.objects.filter(boundaries.near_q(*box))
+                .exclude(pk=code.pk)
+                .order_by("code")
+                .values_list("code", "boundary")[: self.NEIGHBOURS_SHOWN]
+            )
+        center = (
+            [float(code.latitude), float(code.longitude)] if code.latitude is not None else None
+        )
+        return {
+            "boundary": code.boundary,
+            "neighbours": {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "id": other, "geometry": geometry, "properties": {}}
+                    for other, geometry in near
+                ],
+            },
+            "center": center,
+            "tileUrl": settings.MAP_TILE_URL,
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "editable": self.has_change_permission(request, code),
+        }
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
