@@ -62,3 +62,34 @@ def test_the_change_page_draws_the_boundary_and_its_neighbour_offline(
         "return performance.getEntriesByType('resource').map(e => e.name);"
     )
     assert resources and all(r.startswith(live_server.url) for r in resources), resources
+
+
+def test_the_changelist_map_shows_the_filtered_codes(
+    browser,  # noqa: F811
+    live_server,
+    sample_registry,  # noqa: F811
+    administrator,
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": BLOCKED})
+    signed_in(browser, live_server, administrator)
+    browser.get(
+        live_server.url + reverse("admin:registry_areacode_changelist") + "?overlapping=true"
+    )
+    browser.find_element(By.ID, "codes-map-link").click()
+    WebDriverWait(browser, 20).until(
+        lambda d: d.execute_script(
+            "const m = document.getElementById('codes-map');return m && m.dataset.ready === 'true';"
+        )
+    )
+    element = browser.find_element(By.ID, "codes-map")
+    assert element.get_attribute("data-features") == "2", "VN-SLOR-0001 and VN-SLOR-0002"
+    paths = browser.find_elements(By.CSS_SELECTOR, "#codes-map .leaflet-overlay-pane svg path")
+    assert len(paths) == 2
+    resources = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name);"
+    )
+    assert all(r.startswith(live_server.url) for r in resources), resources

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -82,8 +82,52 @@ class BoundaryAdminMixin:
         view = self.admin_site.admin_view(BoundaryImportView(self))
         return [
             path("import-boundaries/", view, name="registry_areacode_import_boundaries"),
+            path(
+                "map/",
+                self.admin_site.admin_view(self.codes_map_view),
+                name="registry_areacode_map",
+            ),
             *super().get_urls(),
         ]
+
+    #: the changelist's parameters the API list reads under another name, and those it reads
+    #: as they are (the rest, such as the page, ordering or issue year, are left out)
+    MAP_RENAMED = {"kind__exact": "kind", "crop__id__exact": "crop"}
+    MAP_KEPT = (
+        "market",
+        "status",
+        "province",
+        "commune",
+        "supervision",
+        "certificate_validity",
+        "has_boundary",
+        "area_mismatch",
+        "overlapping",
+        "q",
+    )
+
+    def codes_map_view(self, request):
+        """The changelist's codes on a map, fed by the API's GeoJSON with the same filters."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        params = QueryDict(mutable=True)
+        for name, values in request.GET.lists():
+            api_name = self.MAP_RENAMED.get(name, name if name in self.MAP_KEPT else None)
+            if api_name:
+                params.setlist(api_name, values)
+        params["format"] = "geojson"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": AreaCode._meta,
+            "title": gettext("Map of the growing-area codes"),
+            "query": request.GET.urlencode(),
+            "codes_map": {
+                "geojsonUrl": f"{reverse('area-code-list')}?{params.urlencode()}",
+                "tileUrl": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION,
+            },
+        }
+        return TemplateResponse(request, "admin/registry/codes_map.html", context)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
