@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from registry.models import AreaCode
 from registry.rules import boundaries, geometry
@@ -12,6 +13,13 @@ from tests.factories import AreaCodeFactory
 from tests.geo_support import SONG_MA, is_counter_clockwise, square, square_ring
 
 LON, LAT = SONG_MA
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The messages are read in English here (the admin's default is Vietnamese)."""
+    with translation.override("en"):
+        yield
 
 
 def errors_of(boundary) -> list[str]:
