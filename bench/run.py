@@ -597,6 +597,7 @@ def main(argv=None) -> int:
 
         from bench import (
             admin_list,
+            boundaries,
             imports,
             keyset_pages,
             packing_check,
@@ -706,6 +707,8 @@ def main(argv=None) -> int:
             port, 2 * args.duration, min(IMPORT_ROWS, args.scale), args.repeat
         )
         print("concurrent writes done", flush=True)
+        results["boundaries"] = boundaries.measure(max(args.repeat, 30))
+        print("boundaries done", flush=True)
     finally:
         if gunicorn is not None:
             gunicorn.terminate()
@@ -721,6 +724,7 @@ def main(argv=None) -> int:
     rows += packing_check.report(results["packing_check"])
     rows += admin_list.report(results["admin_list"]) + xlsx_download.report(results["xlsx"])
     rows += keyset_pages.report(results["keyset"]) + snapshot.report(results["snapshot"])
+    rows += boundaries.report(results["boundaries"])
     print()
     print_table(rows)
     print()

@@ -2,7 +2,8 @@
 
 Shape (deterministic for a given N): N/50 cooperatives over about 200 communes of several
 provinces, one VietGAP certificate per cooperative (some expired), 8 markets, 1 to 3 markets
-per code (China most often), 90% active, 6% suspended, 4% revoked, with their history.
+per code (China most often), 90% active, 6% suspended, 4% revoked, with their history, and a
+boundary each (bench/boundaries.py).
 Names and numbers are fictitious.
 """
 
@@ -300,9 +301,12 @@ def seed(n_codes: int, seed_value: int = 2026) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # as a settled database would be
     assert Market.objects.count() == 8 and CertificationBody.objects.exists()
+    from bench.boundaries import seed_boundaries  # every code gets a boundary (issue 14)
+
     return {
         "codes": n_codes,
         "cooperatives": n_coops,
         "market_statuses": len(statuses),
         "status_changes": len(history),
+        "boundaries": seed_boundaries(),
     }

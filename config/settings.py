@@ -4,6 +4,7 @@ Every deploy-specific value comes from the environment, with defaults that are s
 Production (DEBUG off) refuses to start without SECRET_KEY.
 """
 
+import importlib.util
 import json
 import os
 from datetime import timedelta
@@ -221,6 +222,29 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "86400"))
 # At most this many labels on one printed sheet (the admin's filtered selection).
 PUBLIC_LABELS_MAX = int(os.environ.get("PUBLIC_LABELS_MAX", "200"))
+# --- Growing-area boundaries (issue 14) -------------------------------------------------------
+# A boundary may have at most this many vertices (all rings together).
+BOUNDARY_MAX_VERTICES = int(os.environ.get("BOUNDARY_MAX_VERTICES", "5000"))
+# Every position must lie in this box: min lon, min lat, max lon, max lat (mainland Vietnam and
+# its coastal islands).
+BOUNDARY_EXTENT = tuple(float(v) for v in env_list("BOUNDARY_EXTENT", "102.1,8.1,109.5,23.4"))
+# A boundary spans at most this many degrees each way: the overlap and bbox queries look for
+# candidates within this distance through an index (registry/rules/boundaries.py).
+BOUNDARY_MAX_SPAN_DEGREES = float(os.environ.get("BOUNDARY_MAX_SPAN_DEGREES", "0.5"))
+# A code is flagged when its measured area differs from the declared one by more than this
+# share of the declared area.
+AREA_MISMATCH_SHARE = os.environ.get("AREA_MISMATCH_SHARE", "0.15")
+# Two codes overlap when their boundaries share more than this area (ha, geodesic).
+OVERLAP_MIN_HA = os.environ.get("OVERLAP_MIN_HA", "0.05")
+# The admin maps' background tiles: a URL template ({z}/{x}/{y}) and its attribution. Empty:
+# outlines on a plain background with a scale bar (works on a closed network).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+# Leaflet and Leaflet.draw come from django-leaflet's static files, served by the app (no CDN).
+# Only its static folder is used: as an installed app it would need GDAL (GeoDjango).
+STATICFILES_DIRS = [
+    Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static"
+]
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 # The admin's code lists count exactly up to this many rows; past it (by PostgreSQL's planner
 # estimate, when the exact count is not cached) they show "about N" and count nothing.
 ADMIN_EXACT_COUNT_LIMIT = int(os.environ.get("ADMIN_EXACT_COUNT_LIMIT", "100000"))

@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import AreaCodeMarket, CertificateValidity, CodeStatus, Market
-from registry.rules import capacity, dates, queries, supervision
+from registry.rules import boundaries, capacity, dates, queries, supervision
 
 
 class RegistryAdminSite(admin.AdminSite):
@@ -20,6 +20,7 @@ class RegistryAdminSite(admin.AdminSite):
         if request.user.has_perm("registry.view_areacode"):
             extra_context["market_counts"] = market_counts()
             extra_context["supervision_counts"] = supervision.counts_per_market()
+            extra_context["boundary_counts"] = boundaries.counts()
         if request.user.has_perm("registry.view_season"):
             extra_context["capacity_counts"] = capacity.counts()
         if request.user.has_perm("registry.view_vietgapcertificate"):

@@ -14,6 +14,7 @@ class RegistryConfig(AppConfig):
 
         from registry import append_only, changes
         from registry.data_version import install_after_migrate
+        from registry.rules import boundaries  # noqa: F401  (its post_save receiver: overlaps)
 
         # Every table of the app's models moves the data version, new ones included.
         post_migrate.connect(install_after_migrate, sender=self)

@@ -202,6 +202,29 @@ def record_certificate_expiry(certificate: VietGAPCertificate) -> list[ChangeEve
     )
 
 
+def record_boundary_change(code: AreaCode) -> list[ChangeEvent]:
+    """A growing-area code's boundary drawn, redrawn or removed (``registry.rules.boundaries``
+    calls it on the save that changed it); the event carries the new measured area."""
+    from registry.rules import dates
+
+    keys = _keys_by_pk(AreaCode, [code.pk])
+    area = code.measured_area_ha
+    return record(
+        [
+            ChangeEvent(
+                kind=ChangeKind.BOUNDARY_CHANGE,
+                subject_type=ChangeSubject.AREA_CODE,
+                effective_on=dates.today(),
+                payload={
+                    "has_boundary": code.boundary is not None,
+                    "measured_area_ha": str(area) if area is not None else None,
+                },
+                **keys[code.pk],
+            )
+        ]
+    )
+
+
 def record_on_create(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
     """``post_save`` receiver (connected in ``RegistryConfig.ready``) for records saved one at
     a time: the admin, the API, the sample data. Bulk writers call ``record_created``."""

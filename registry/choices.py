@@ -106,7 +106,7 @@ class ChangeKind(models.TextChoices):
     NEW_CODE = "new_code", _("new code")
     CERTIFICATE_EXPIRY = "certificate_expiry", _("certificate expiry")
     INSPECTION_RESULT = "inspection_result", _("inspection result")
-    #: reserved for boundaries (recorded by the boundary feature once it exists)
+    #: a boundary drawn, redrawn or removed on an existing code (registry.rules.boundaries)
     BOUNDARY_CHANGE = "boundary_change", _("boundary change")
 
 

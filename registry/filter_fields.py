@@ -5,6 +5,7 @@ As in NetBox, every key filter takes several values, repeated or comma-separated
 an error that names the parameter (the API turns it into a 400), never an empty result.
 """
 
+import math
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
@@ -276,3 +277,55 @@ class YearsFilter(django_filters.Filter):
 
     def filter(self, qs, value):
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
+class BoundingBoxField(forms.Field):
+    """``minLon,minLat,maxLon,maxLat`` in degrees (WGS 84, longitude first as in GeoJSON)."""
+
+    widget = forms.TextInput
+
+    def clean(self, value):
+        if value in (None, ""):
+            return None
+        refuse_null_characters([value])
+        parts = str(value).split(",")
+        try:
+            numbers = [float(part) for part in parts]
+        except ValueError:
+            numbers = []
+        if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+            raise ValidationError(
+                _("Give four numbers: minLon,minLat,maxLon,maxLat (longitude first)."),
+                code="invalid",
+            )
+        min_lon, min_lat, max_lon, max_lat = numbers
+        if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+            raise ValidationError(_("Longitudes lie between -180 and 180."), code="invalid")
+        if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+            raise ValidationError(
+                _("Latitudes lie between -90 and 90 (longitude comes first)."), code="invalid"
+            )
+        if min_lon > max_lon or min_lat > max_lat:
+            raise ValidationError(
+                _("The box is inverted: the minimum must not exceed the maximum."),
+                code="inverted",
+            )
+        return tuple(numbers)
+
+
+class BoundingBoxFilter(django_filters.Filter):
+    """Records in a box; ``method`` says how a record's place meets it."""
+
+    field_class = BoundingBoxField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_override(
+            self,
+            "field",
+            {
+                "type": "string",
+                "pattern": r"^[^,]+,[^,]+,[^,]+,[^,]+$",
+                "description": kwargs.get("help_text") or "",
+            },
+        )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry import keys
 from registry.filter_fields import (
+    BoundingBoxFilter,
     ChoicesFilter,
     CodesFilter,
     KeysFilter,
@@ -41,8 +42,8 @@ from registry.models import (
     SupervisionState,
     VietGAPCertificate,
 )
+from registry.rules import boundaries, packing, queries, supervision
 from registry.rules import capacity as capacity_rules
-from registry.rules import packing, queries, supervision
 
 
 def market_filter(**kwargs):
@@ -146,6 +147,22 @@ class CodeFilterSet(django_filters.FilterSet):
         label=_("search"),
         help_text=_("Words to find in the code, cooperative and place; ignores case and accents."),
     )
+    bbox = BoundingBoxFilter(
+        method="filter_bbox",
+        label=_("bounding box"),
+        help_text=_(
+            "minLon,minLat,maxLon,maxLat (WGS 84, longitude first): growing-area codes whose "
+            "boundary's bounding box meets the box (or whose point lies in it, without a "
+            "boundary); packing houses whose point lies in it."
+        ),
+    )
+
+    def filter_bbox(self, queryset, name, box):
+        if not box:
+            return queryset
+        if queryset.model is AreaCode:
+            return queryset.filter(boundaries.in_box_q(*box))
+        return queryset.filter(boundaries.point_in_box_q(*box))
 
     def filter_supervision(self, queryset, name, states):
         if not states:
@@ -190,9 +207,45 @@ class AreaCodeFilterSet(CodeFilterSet):
         help_text=_("Validity today of the code's VietGAP basis."),
     )
 
+    area_mismatch = StrictBooleanFilter(
+        method="filter_area_mismatch",
+        label=_("area mismatch"),
+        help_text=_(
+            "true: codes whose measured area (from the boundary) differs from the declared "
+            "area by more than the set share (15% by default); false: codes with a boundary "
+            "within it. Codes without a boundary are in neither."
+        ),
+    )
+    overlapping = StrictBooleanFilter(
+        method="filter_overlapping",
+        label=_("overlaps another code"),
+        help_text=_(
+            "true: codes whose boundary overlaps another code's by more than the set area "
+            "(0.05 ha by default); false: the others."
+        ),
+    )
+    has_boundary = StrictBooleanFilter(
+        field_name="boundary_min_lon",
+        lookup_expr="isnull",
+        exclude=True,
+        label=_("has a boundary"),
+        help_text=_("true: codes with a boundary; false: codes without one."),
+    )
+
     class Meta:
         model = AreaCode
         fields = []
+
+    def filter_overlapping(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overlaps = boundaries.overlapping_q()
+        return queryset.filter(overlaps if value else ~overlaps)
+
+    def filter_area_mismatch(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(boundaries.area_mismatch_q(value))
 
     def filter_certificate_validity(self, queryset, name, values):
         if not values:

@@ -7,6 +7,7 @@ Loading is idempotent: records are looked up by natural key and only created whe
 running it twice changes nothing (no new rows, no new history).
 """
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -209,6 +210,7 @@ def load(today: date | None = None, *, with_demo_users: bool = False) -> Summary
         cooperatives = _cooperatives(rng, summary)
         certificates = _certificates(rng, today, cooperatives, crops, bodies, summary)
         _area_codes(rng, today, cooperatives, certificates, crops, markets, summary)
+        _boundaries(summary)
         _packing_houses(today, markets, summary)
         _inspections(today, markets, summary)
         _seasons(today, markets, summary)
@@ -399,6 +401,51 @@ def _area_codes(rng, today, cooperatives, certificates, crops, markets, summary)
             _register(code, [markets["VN"]], issued_on)
 
 
+#: the sample boundaries lie on a grid of this step (degrees, about 1.3 km), west to east then
+#: south to north from this corner, so that none overlaps by chance
+GRID_STEP, GRID_COLUMNS, GRID_CORNER = 0.012, 8, (103.70, 21.05)
+METRES_PER_DEGREE = 111_320
+
+
+def _radius_m(area_ha: float) -> float:
+    return math.sqrt(area_ha * 10_000 / (2 * math.sqrt(2)))  # of a regular octagon
+
+
+def sample_boundary(lon: float, lat: float, area_ha: float, serial: int) -> dict:
+    """A fictitious block: an irregular octagon of about ``area_ha`` around (lon, lat)."""
+    radius = _radius_m(area_ha)
+    ring = []
+    for k in range(8):
+        angle = 2 * math.pi * k / 8 + 0.1 * math.sin(serial + k)
+        r = radius * (1 + 0.08 * math.cos(3 * serial + 2 * k))
+        dlon = r * math.cos(angle) / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
+        ring.append([round(lon + dlon, 6), round(lat + r * math.sin(angle) / METRES_PER_DEGREE, 6)])
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
+def _boundaries(summary):
+    """A boundary for each export code that has none: one in ten drawn 30% larger than its
+    declared area (flagged), and VN-SLOR-0002 drawn over part of VN-SLOR-0001 (the one
+    overlap). Saved through the model, so the measured area, the label point, the history and
+    the overlaps follow as for any boundary."""
+    codes = AreaCode.objects.filter(kind=CodeKind.EXPORT, code__startswith="VN-SLOR-")
+    for code in codes.order_by("code"):
+        if code.boundary is not None:
+            continue
+        serial = int(code.code.rsplit("-", 1)[1])
+        column, row = (serial - 1) % GRID_COLUMNS, (serial - 1) // GRID_COLUMNS
+        lon = GRID_CORNER[0] + GRID_STEP * column
+        lat = GRID_CORNER[1] + GRID_STEP * row
+        if serial == 2:  # over the east side of VN-SLOR-0001
+            first = AreaCode.objects.get(code="VN-SLOR-0001").area_ha
+            apart = 0.6 * (_radius_m(float(first)) + _radius_m(float(code.area_ha)))
+            lon = GRID_CORNER[0] + apart / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
+        drawn = float(code.area_ha) * (1.3 if serial % 10 == 7 else 1.0)
+        code.boundary = sample_boundary(lon, lat, drawn, serial)
+        code.save()
+        summary.add("boundaries", True)
+
+
 def _register(subject, markets, issued_on):
     status_changes.change_status(
         subject,
@@ -455,6 +502,8 @@ def _packing_houses(today, markets, summary):
                 "address": FICTITIOUS,
                 "commune_id": commune,
                 "legacy_location": "huyện Sông Mã, tỉnh Sơn La",
+                "latitude": Decimal("21.02") + Decimal(index) / 100,
+                "longitude": Decimal("103.72") + Decimal(index) / 50,
                 "issued_on": issued_on,
                 "notes": FICTITIOUS,
             },

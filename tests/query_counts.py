@@ -110,8 +110,8 @@ QUERY_COUNTS = {
     "admin areacode changelist": 13,
     # Code change pages +1 since issue 12: the code's packing-house links (their records
     # joined and shown from the row: KnownSelectionAutocomplete), whatever their number; the
-    # area code's +1 more: its growers (inline); +1 its seasons.
-    "admin areacode change": 19,
+    # area code's +1 more: its growers (inline); +1 its seasons; +2 its overlaps and its neighbours for the map (issue 14).
+    "admin areacode change": 21,
     "admin packinghouse changelist": 12,
     "admin packinghouse change": 12,
     "admin cooperative changelist": 11,
@@ -136,7 +136,17 @@ QUERY_COUNTS = {
     "admin packinghousesource change": 10,
     "admin grower changelist": 6,
     "admin grower change": 5,
-    "admin index": 9,
+    # --- Boundaries (issue 14). The admin index counts boundaries, area mismatches and
+    # overlaps (+2; the seasons' capacity states +1); an area code's change page lists the code's overlaps (+1) and reads its
+    # neighbours' boundaries for the map (+1).
+    "admin index": 11,
+    "api area-codes overlaps": 2,
+    # the body, streamed after the view returns, reads the data version once more
+    "api area-codes geojson": 8,
+    "api area-codes detail geojson": 3,
+    "api area-codes list bbox": 9,
+    "admin boundaryoverlap changelist": 5,
+    "admin boundaryoverlap change": 6,
 }
 
 #: Where SQLite runs another number of queries than PostgreSQL. API and admin lists read no
@@ -153,6 +163,8 @@ SQLITE_QUERY_COUNTS = {
     "api inspections list": 5,
     "api inspections list signed in": 5,
     "api area-codes csv": 3,
+    "api area-codes geojson": 7,
+    "api area-codes list bbox": 8,
     "api packing-houses list": 5,
     "api packing-houses csv": 3,
     "api cooperatives list": 3,

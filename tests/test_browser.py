@@ -78,6 +78,8 @@ for (const element of document.querySelectorAll(arguments[0])) {
 const clipped = [];
 for (const element of document.querySelectorAll("body *")) {
     if (["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName)) continue;
+    // A map (Leaflet) clips its panes by design: they pan under its frame.
+    if (element.closest(".leaflet-container")) continue;
     const style = getComputedStyle(element);
     if (!["hidden", "clip"].includes(style.overflowX) || style.textOverflow === "ellipsis") continue;
     if (element.clientWidth <= 1 || element.scrollWidth <= element.clientWidth + 1) continue;

@@ -8,7 +8,7 @@ from registry.api import serializers as s
 
 #: each table, its write serializer, and the fields only the API writes
 WRITE_SERIALIZERS = [
-    (tables.AREA_CODES, s.AreaCodeWriteSerializer, ["notes"]),
+    (tables.AREA_CODES, s.AreaCodeWriteSerializer, ["notes", "boundary"]),
     (tables.PACKING_HOUSES, s.PackingHouseWriteSerializer, ["notes"]),
     (tables.COOPERATIVES, s.CooperativeWriteSerializer, []),
     (tables.CERTIFICATES, s.CertificateWriteSerializer, []),

@@ -30,6 +30,7 @@ from rest_framework.test import APIClient
 
 from registry.models import (
     AreaCode,
+    BoundaryOverlap,
     CertificationBody,
     CodeStatus,
     Cooperative,
@@ -58,6 +59,7 @@ from tests.factories import (
     commune,
     set_status,
 )
+from tests.geo_support import shifted
 from tests.property_support import clear_caches, one_example
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +100,8 @@ def build(n: int) -> None:
             cooperative=cooperative,
             certificate=certificate if i % 4 != 3 else None,
             commune=place,
+            # a chain of squares, each overlapping the next; every fourth code has none
+            boundary=shifted(50 * i, metres=100) if i % 4 != 2 else None,
         )
         set_status(code, CodeStatus.ACTIVE, au, cn, on=date(2025, 1, 1))
         if i % 2:
@@ -259,6 +263,7 @@ def season(tail=""):
 
 ADMIN_MODELS = {
     "season": Season,
+    "boundaryoverlap": BoundaryOverlap,
     "inspection": Inspection,
     "areacode": AreaCode,
     "packinghouse": PackingHouse,
@@ -298,6 +303,10 @@ ENDPOINTS = {
         "area-codes/VN-SLOR-0001/status-changes/", suspend_for_au
     ),
     "api area-codes history": api_get("area-codes/VN-SLOR-0001/history/", signed_in=True),
+    "api area-codes overlaps": api_get("area-codes/vn-slor-0002/overlaps/"),
+    "api area-codes geojson": api_get("area-codes/", {"format": "geojson"}),
+    "api area-codes detail geojson": api_get("area-codes/vn-slor-0002/", {"format": "geojson"}),
+    "api area-codes list bbox": api_get("area-codes/", {"bbox": "103.8,21,104,21.2"}),
     "api packing-houses list": api_get("packing-houses/"),
     "api packing-houses detail": api_get("packing-houses/VN-SLPH-0002/"),
     "api packing-houses csv": api_get("packing-houses/", {"format": "csv"}),

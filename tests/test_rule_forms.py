@@ -186,6 +186,7 @@ BELOW_MODELS = {
     "registry.rules": "rules/__init__.py",
     "registry.rules.dates": "rules/dates.py",
     "registry.rules.transitions": "rules/transitions.py",
+    "registry.rules.geometry": "rules/geometry.py",
 }
 
 
@@ -220,6 +221,7 @@ def test_pure_modules_load_without_the_models():
     script = (
         "import sys\n"
         "import registry.keys, registry.rules, registry.rules.dates, registry.rules.transitions\n"
+        "import registry.rules.geometry\n"
         "loaded = [m for m in sys.modules if m.startswith('registry.models')]\n"
         "assert not loaded, loaded\n"
     )

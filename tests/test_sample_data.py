@@ -79,3 +79,19 @@ def test_sample_seasons_one_over_capacity_and_sourced_yields():
     call_command("load_sample_data", verbosity=0)
     assert Crop.objects.get(slug="longan").max_yield_tonnes_per_ha == 25
     assert (Season.objects.count(), SeasonMarket.objects.count()) == (8, declared)
+
+
+def test_sample_boundaries_surround_the_codes_and_exactly_two_overlap():
+    from registry.models import BoundaryOverlap
+    from registry.rules import boundaries
+
+    call_command("load_sample_data", verbosity=0)
+    export = AreaCode.objects.filter(kind="export")
+    assert not export.filter(boundary__isnull=True).exists()
+    [overlap] = BoundaryOverlap.objects.select_related("first", "second")
+    assert {overlap.first.code, overlap.second.code} == {"VN-SLOR-0001", "VN-SLOR-0002"}
+    flagged = export.filter(boundaries.area_mismatch_q(True))
+    assert 0 < flagged.count() < export.count() / 5
+    for code in export:  # each label point inside its own boundary's box
+        assert code.boundary_min_lon < code.longitude < code.boundary_max_lon
+    assert PackingHouse.objects.filter(latitude__isnull=False).count() == 4

@@ -1,6 +1,7 @@
 """The admin, one module per model family. Importing this package registers them all."""
 
 from registry.admin import (  # noqa: F401
+    boundaries,
     catalog,
     certificates,
     codes,

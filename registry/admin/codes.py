@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from registry.admin.boundaries import BoundaryAdminMixin
 from registry.admin.growers import GrowersInline, warn
 from registry.admin.inspections import InspectionsInline
 from registry.admin.labels import LabelsAdminMixin
@@ -86,7 +87,9 @@ class CodeAdmin(StatusActionsMixin, NeverDeletedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A code's letters never change once issued.
-        return ("code",) if obj else ()
+        return ("code", *self.boundary_readonly_fields) if obj else self.boundary_readonly_fields
+
+    boundary_readonly_fields = ()
 
     @admin.display(description=_("markets"))
     def market_summary(self, obj):
@@ -96,7 +99,7 @@ class CodeAdmin(StatusActionsMixin, NeverDeletedAdmin):
 
 
 @admin.register(AreaCode)
-class AreaCodeAdmin(LabelsAdminMixin, SpreadsheetAdminMixin, CodeAdmin):
+class AreaCodeAdmin(BoundaryAdminMixin, LabelsAdminMixin, SpreadsheetAdminMixin, CodeAdmin):
     list_display = (
         "code",
         "kind",
@@ -115,9 +118,19 @@ class AreaCodeAdmin(LabelsAdminMixin, SpreadsheetAdminMixin, CodeAdmin):
         (None, {"fields": ("code", "kind", "crop", "variety", "cooperative", "certificate")}),
         (
             _("Area"),
-            {"fields": ("area_ha", "households", "average_yield_tonnes", "issued_on", "notes")},
+            {
+                "fields": (
+                    "area_ha",
+                    "measured_area",
+                    "households",
+                    "average_yield_tonnes",
+                    "issued_on",
+                    "notes",
+                )
+            },
         ),
         (_("Place"), {"fields": ("commune", "legacy_location", "latitude", "longitude")}),
+        (_("Boundary"), {"fields": ("boundary", "overlaps")}),
     )
 
     class MarketInline(MarketStatusInline):

@@ -67,9 +67,18 @@ def code_filters(filterset_class):
     ]
 
 
+def yes_no(request, model_admin):
+    return [("true", _("Yes")), ("false", _("No"))]
+
+
 AREA_CODE_FILTERS = [
     *code_filters(AreaCodeFilterSet),
     list_filter(AreaCodeFilterSet, "certificate_validity", _("VietGAP basis"), validities),
+    list_filter(AreaCodeFilterSet, "has_boundary", _("has a boundary"), yes_no),
+    list_filter(
+        AreaCodeFilterSet, "area_mismatch", _("measured area differs from declared"), yes_no
+    ),
+    list_filter(AreaCodeFilterSet, "overlapping", _("overlaps another code"), yes_no),
 ]
 PACKING_HOUSE_FILTERS = code_filters(PackingHouseFilterSet)
 CERTIFICATE_FILTERS = [

@@ -32,7 +32,7 @@ from registry.models import (
     PackingHouseMarket,
     VietGAPCertificate,
 )
-from registry.rules import dates, growers, supervision
+from registry.rules import boundaries, dates, growers, supervision
 
 _datetime = DateTimeField()
 
@@ -180,12 +180,14 @@ class AreaCodes:
         "cooperative_id",
         "certificate_id",
         "area_ha",
+        "measured_area_ha",
         "households",
         "average_yield_tonnes",
         "commune_id",
         "legacy_location",
         "latitude",
         "longitude",
+        "boundary",
         "issued_on",
         "updated_at",
     )
@@ -230,11 +232,14 @@ class AreaCodes:
                 "cooperative": _cooperative(row),
                 "certificate": _certificate(row),
                 "area_ha": _text(row["area_ha"]),
+                "measured_area_ha": _text(row["measured_area_ha"]),
+                "area_mismatch": boundaries.area_mismatch(row["measured_area_ha"], row["area_ha"]),
                 "households": row["households"],
                 "average_yield_tonnes": _text(row["average_yield_tonnes"]),
                 "place": _place(row),
                 "latitude": _text(row["latitude"]),
                 "longitude": _text(row["longitude"]),
+                "boundary": row["boundary"],
                 "issued_on": _date(row["issued_on"]),
                 "markets": markets.get(row["id"], []),
                 "supervision": _supervision(
@@ -285,6 +290,8 @@ class PackingHouses:
         "cooperative_id",
         "commune_id",
         "legacy_location",
+        "latitude",
+        "longitude",
         "issued_on",
         "updated_at",
     )
@@ -310,6 +317,8 @@ class PackingHouses:
                 "address": row["address"],
                 "cooperative": _cooperative(row),
                 "place": _place(row),
+                "latitude": _text(row["latitude"]),
+                "longitude": _text(row["longitude"]),
                 "issued_on": _date(row["issued_on"]),
                 "markets": markets.get(row["id"], []),
                 "updated_at": _datetime.to_representation(row["updated_at"]),

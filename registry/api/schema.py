@@ -27,11 +27,40 @@ ERRORS = {
 }
 
 
+GEOJSON_FEATURE = {
+    "type": "object",
+    "required": ["type", "geometry", "properties"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {"type": "string"},
+        "geometry": {
+            "type": "object",
+            "nullable": True,
+            "description": "The boundary (Polygon or MultiPolygon), or the point without one.",
+        },
+        "properties": {"type": "object", "description": "The JSON representation's fields."},
+    },
+}
+GEOJSON_COLLECTION = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": GEOJSON_FEATURE},
+    },
+}
+GEOJSON = "application/geo+json"
+
+
 class RegistryAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        success = responses.get("200", {}).get("content", {})
+        if GEOJSON in success:  # registry.api.geojson: a FeatureCollection or a Feature
+            shape = GEOJSON_COLLECTION if self._is_list_view() else GEOJSON_FEATURE
+            success[GEOJSON] = {"schema": shape}
         for code in self._error_codes():
             responses.setdefault(
                 code,

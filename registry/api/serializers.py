@@ -26,7 +26,7 @@ from registry.models import (
     TrademarkRight,
     VietGAPCertificate,
 )
-from registry.rules import dates, supervision
+from registry.rules import boundaries, dates, supervision
 from registry.tables import AREA_CODES, CERTIFICATES, COOPERATIVES, PACKING_HOUSES
 
 
@@ -326,6 +326,19 @@ class AreaCodeSerializer(serializers.ModelSerializer):
     )
 
     growers = GrowerCountsSerializer(source="*", read_only=True)
+    area_mismatch = serializers.SerializerMethodField(
+        help_text="Whether the measured area differs from the declared one by more than the "
+        "set share (AREA_MISMATCH_SHARE, 15% by default); null without a boundary."
+    )
+    boundary = serializers.JSONField(
+        read_only=True,
+        allow_null=True,
+        help_text="GeoJSON Polygon or MultiPolygon (RFC 7946: longitude first, exterior rings "
+        "counter-clockwise), or null.",
+    )
+
+    def get_area_mismatch(self, code) -> bool | None:
+        return boundaries.area_mismatch(code.measured_area_ha, code.area_ha)
 
     @extend_schema_field(InspectionSummarySerializer(many=True))
     def get_inspections(self, code) -> list:
@@ -342,11 +355,14 @@ class AreaCodeSerializer(serializers.ModelSerializer):
             "cooperative",
             "certificate",
             "area_ha",
+            "measured_area_ha",
+            "area_mismatch",
             "households",
             "average_yield_tonnes",
             "place",
             "latitude",
             "longitude",
+            "boundary",
             "issued_on",
             "markets",
             "supervision",
@@ -375,7 +391,9 @@ class AreaCodeWriteSerializer(CodeWriteMixin, serializers.ModelSerializer):
 
     class Meta:
         model = AreaCode
-        fields = [*AREA_CODES.writable_fields(), "notes"]
+        # the boundary is written here and by its own import (registry.boundary_imports), not
+        # by the spreadsheet import: a polygon is no spreadsheet cell
+        fields = [*AREA_CODES.writable_fields(), "notes", "boundary"]
         extra_kwargs = {"code": {"validators": []}}  # uniqueness is checked on the normalised code
 
 
@@ -393,6 +411,8 @@ class PackingHouseSerializer(serializers.ModelSerializer):
             "address",
             "cooperative",
             "place",
+            "latitude",
+            "longitude",
             "issued_on",
             "markets",
             "updated_at",

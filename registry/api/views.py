@@ -11,7 +11,9 @@ from rest_framework.response import Response
 from registry import keys
 from registry.api import representations
 from registry.api import serializers as s
+from registry.api.boundaries import OverlapsMixin
 from registry.api.downloads import DownloadMixin
+from registry.api.geojson import GeoJSONMixin
 from registry.api.sources import LinkedListMixin, packing_houses_action, sources_action
 from registry.api.status import StatusChangesMixin
 from registry.api.viewsets import (
@@ -41,7 +43,14 @@ from registry.rules import bulk_check, dates
 
 
 @documented(s.AreaCodeSerializer, s.AreaCodeWriteSerializer)
-class AreaCodeViewSet(DownloadMixin, StatusChangesMixin, LinkedListMixin, RepresentedViewSet):
+class AreaCodeViewSet(
+    GeoJSONMixin,
+    DownloadMixin,
+    StatusChangesMixin,
+    LinkedListMixin,
+    OverlapsMixin,
+    RepresentedViewSet,
+):
     """Growing-area codes (mã số vùng trồng), looked up by code in any case."""
 
     queryset = AreaCode.objects.all()

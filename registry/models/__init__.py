@@ -15,6 +15,7 @@ from registry.choices import (
     SeasonStandard,
     SupervisionState,
 )
+from registry.models.boundaries import BoundaryOverlap
 from registry.models.catalog import CertificationBody, Crop, Market
 from registry.models.certificates import VietGAPCertificate
 from registry.models.changes import ChangeEvent
@@ -42,6 +43,7 @@ __all__ = [
     "AreaCode",
     "AreaCodeMarket",
     "AreaCodeStatusChange",
+    "BoundaryOverlap",
     "CapacityClearance",
     "CapacityReason",
     "CapacityState",

@@ -24,6 +24,18 @@ from registry.models.certificates import VietGAPCertificate
 from registry.models.cooperatives import Cooperative
 from registry.models.places import Commune
 from registry.rules.dates import validate_in_window
+from registry.rules.geometry import read_boundary, validate_boundary
+
+#: the columns derived from a boundary on save (registry.rules.geometry.read_boundary)
+BOUNDARY_DERIVED = (
+    "boundary_min_lon",
+    "boundary_min_lat",
+    "boundary_max_lon",
+    "boundary_max_lat",
+    "measured_area_ha",
+    "latitude",
+    "longitude",
+)
 
 
 class CodeDeletionRefused(Exception):
@@ -35,6 +47,28 @@ class NeverDeletedQuerySet(models.QuerySet):
         raise CodeDeletionRefused(
             f"{self.model._meta.verbose_name_plural} are never deleted: revoke them instead."
         )
+
+
+def latitude_field():
+    return models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+
+
+def longitude_field():
+    return models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
 
 
 class RegisteredCode(RegistryModel):
@@ -101,23 +135,42 @@ class AreaCode(RegisteredCode):
     average_yield_tonnes = models.DecimalField(
         _("average yield (tonnes/year)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
+    latitude = latitude_field()
+    longitude = longitude_field()
+    boundary = models.JSONField(
+        _("boundary"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        validators=[validate_boundary],
+        help_text=_(
+            "GeoJSON Polygon or MultiPolygon (WGS 84, longitude before latitude). When given, "
+            "the latitude and longitude become a point inside it."
+        ),
     )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
+    # Derived from the boundary on save: its bounding box (for the overlap and bbox queries)
+    # and its area measured on the ellipsoid.
+    boundary_min_lon = models.FloatField(null=True, editable=False)
+    boundary_min_lat = models.FloatField(null=True, editable=False)
+    boundary_max_lon = models.FloatField(null=True, editable=False)
+    boundary_max_lat = models.FloatField(null=True, editable=False)
+    measured_area_ha = models.DecimalField(
+        _("measured area (ha)"),
+        max_digits=12,
+        decimal_places=4,
         null=True,
         blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        editable=False,
     )
-    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "search_text",
+            "updated_at",
+            "boundary_min_lon",
+            "boundary_min_lat",
+            "boundary_max_lon",
+            "boundary_max_lat",
+        ]
+    )
 
     search_sources = (
         "code",
@@ -160,7 +213,63 @@ class AreaCode(RegisteredCode):
             models.Index(fields=["cooperative", "code"], name="area_code_cooperative_idx"),
             # the admin's issue-year filter reads the first and last issue date
             models.Index(fields=["issued_on"], name="area_code_issued_on_idx"),
+            # the overlap and bbox queries (registry.rules.boundaries.near_q)
+            models.Index(
+                fields=[
+                    "boundary_min_lon",
+                    "boundary_min_lat",
+                    "boundary_max_lon",
+                    "boundary_max_lat",
+                ],
+                name="area_code_boundary_bbox_idx",
+            ),
+            models.Index(fields=["longitude", "latitude"], name="area_code_point_idx"),
         ]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # what the boundary was when read, to tell on save whether it changed
+        instance._boundary_as_read = instance.__dict__.get("boundary", models.DEFERRED)
+        return instance
+
+    def boundary_changed(self) -> bool:
+        if "boundary" not in self.__dict__:  # deferred and never read
+            return False
+        as_read = getattr(self, "_boundary_as_read", None)
+        return as_read is models.DEFERRED or as_read != self.boundary
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        #: read by registry.rules.boundaries (post_save): recompute the code's overlaps
+        self.boundary_was_changed = self.boundary_changed() and (
+            update_fields is None or "boundary" in update_fields
+        )
+        if self.boundary_was_changed:
+            self.derive_from_boundary()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *BOUNDARY_DERIVED}
+        super().save(*args, **kwargs)
+        self._boundary_as_read = self.__dict__.get("boundary", models.DEFERRED)
+
+    def derive_from_boundary(self) -> None:
+        """The bounding box, measured area and label point; the boundary itself normalised
+        (counter-clockwise exterior rings). Raises BoundaryError on an invalid boundary."""
+        if self.boundary is None:
+            self.boundary_min_lon = self.boundary_min_lat = None
+            self.boundary_max_lon = self.boundary_max_lat = None
+            self.measured_area_ha = None
+            return
+        read = read_boundary(self.boundary)
+        self.boundary = read.geojson
+        (
+            self.boundary_min_lon,
+            self.boundary_min_lat,
+            self.boundary_max_lon,
+            self.boundary_max_lat,
+        ) = read.bbox
+        self.measured_area_ha = read.area_ha
+        self.latitude, self.longitude = read.label_lat, read.label_lon
 
     def clean(self) -> None:
         errors = {}
@@ -192,6 +301,9 @@ class PackingHouse(RegisteredCode):
         blank=True,
         verbose_name=_("cooperative"),
     )
+    # where it is (issue 14: the bbox filter); optional, like an area code's point
+    latitude = latitude_field()
+    longitude = longitude_field()
     history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
 
     search_sources = (
@@ -213,7 +325,18 @@ class PackingHouse(RegisteredCode):
             models.CheckConstraint(
                 condition=models.Q(code=Upper("code")), name="packing_house_code_upper_case"
             ),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True)
+                | models.Q(latitude__gte=-90, latitude__lte=90),
+                name="packing_house_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(longitude__isnull=True)
+                | models.Q(longitude__gte=-180, longitude__lte=180),
+                name="packing_house_longitude_range",
+            ),
         ]
+        indexes = [models.Index(fields=["longitude", "latitude"], name="packing_house_point_idx")]
 
     def clean(self) -> None:
         if self.code and not self.code_checked_unique:

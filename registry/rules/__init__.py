@@ -7,6 +7,9 @@
 - ``codes``: a code's format per market, and advice that does not block saving.
 - ``status_changes``: the one service that changes a code's status, and who may.
 - ``bulk_check``: whether each of many codes is valid for a market on a date.
+- ``geometry``: what a valid boundary is and what is derived from it (pure: no models).
+- ``boundaries``: the area-mismatch flag (Python and SQL forms), bounding-box queries and
+  the overlaps recorded when a boundary is saved.
 
 How keys are written is in ``registry.keys``. This file imports nothing, so the models can
 import the pure modules without an import circle.
