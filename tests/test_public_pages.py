@@ -11,7 +11,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from registry.choices import CodeStatus, Verdict
-from registry.models import AreaCode, Inspection
+from registry.models import AreaCode, Inspection, PackingHouse, PackingHouseSource
 from registry.rules import bulk_check, dates
 from tests.factories import (
     AreaCodeFactory,
@@ -266,6 +266,11 @@ def test_the_etag_changes_with_this_code_and_not_with_another(world):
         ),
         lambda: _touch(world["cooperative"], name="HTX Đổi Tên"),
         lambda: _touch(AreaCode.objects.get(pk=valid.pk), variety="Nhãn lồng"),
+        # its packing houses: a link, the house renamed, a second link, the first one removed
+        lambda: _link(valid, world["au"]),
+        lambda: _touch(PackingHouse.objects.get(code="VN-SLPH-0555"), name="Cơ sở Đổi Tên"),
+        lambda: _link(valid, world["us"]),
+        lambda: PackingHouseSource.objects.filter(area_code=valid, market=world["au"]).delete(),
     ]
     seen = {before}
     for number, change in enumerate(changes):
@@ -273,6 +278,31 @@ def test_the_etag_changes_with_this_code_and_not_with_another(world):
         now = etag_of(valid)
         assert now not in seen, number
         seen.add(now)
+
+
+def _link(code, market, until=None):
+    from tests.factories import PackingHouseFactory
+
+    house = PackingHouse.objects.filter(code="VN-SLPH-0555").first() or PackingHouseFactory(
+        code="VN-SLPH-0555", name="Cơ sở đóng gói Năm"
+    )
+    return PackingHouseSource.objects.create(
+        packing_house=house,
+        area_code=code,
+        market=market,
+        valid_from=dates.today() - timedelta(days=30),
+        valid_until=until,
+    )
+
+
+def test_the_code_page_lists_the_packing_houses_linked_today(world):
+    valid = world["valid"]
+    _link(valid, world["au"])
+    _link(valid, world["us"], until=dates.today() - timedelta(days=1))  # ended yesterday
+    page = Client().get(f"/codes/{valid.code}/").content.decode()
+    section = page.split('id="packing-houses-title"', 1)[1].split("</section>", 1)[0]
+    assert "VN-SLPH-0555" in section and "Cơ sở đóng gói Năm" in section
+    assert "(AU)" in section, "only the link in force today"
 
 
 def _touch(record, **fields):
@@ -598,16 +628,16 @@ def test_downloads_still_offer_vietnamese_and_english_only(world):
     assert refused.json()["lang"] == ["Chọn một trong: vi, en."]
 
 
-def test_a_code_page_reads_seven_queries_and_a_revalidation_one(
+def test_a_code_page_reads_eight_queries_and_a_revalidation_one(
     world, django_assert_num_queries, settings
 ):
     """The validator, the code with its relations, its statuses, its timeline, its
-    inspections, the data version and the markets (kept in memory under the version, but this
+    inspections, its packing houses, the data version and the markets (kept in memory under the version, but this
     test's transaction has written, so they are read again); a 304 or a kept page needs the
     validator alone."""
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
     client = Client()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         first = client.get("/codes/VN-SLOR-0001/")
     with django_assert_num_queries(1):
         assert (

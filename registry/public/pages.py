@@ -31,9 +31,10 @@ from registry.models import (
     Market,
     PackingHouse,
     PackingHouseMarket,
+    PackingHouseSource,
     PackingHouseStatusChange,
 )
-from registry.rules import dates, supervision, verdicts
+from registry.rules import dates, packing, supervision, verdicts
 
 PLACE = ("commune_id", "commune__name", "commune__province__name", "legacy_location")
 AREA_CODE_FIELDS = (
@@ -208,6 +209,22 @@ def timeline_rows(changes: list[dict]) -> list[dict]:
     ]
 
 
+def packing_houses_of(area_code_id: int, on: date) -> list[dict]:
+    """The packing houses linked to a growing-area code on ``on``, each with the markets of its
+    links in force, by code (one query)."""
+    links = (
+        PackingHouseSource.objects.filter(packing.link_in_force_q(on), area_code_id=area_code_id)
+        .order_by("packing_house__code", "market__code")
+        .values_list("packing_house__code", "packing_house__name", "market__code")
+    )
+    houses: dict[str, dict] = {}
+    for code, name, market in links:
+        houses.setdefault(code, {"code": code, "name": name, "markets": []})["markets"].append(
+            market
+        )
+    return list(houses.values())
+
+
 def page_context(subject: Subject, code: str, on: date) -> dict | None:
     """Everything the page shows, or None for an unknown code."""
     found = subject.row.rows(code)
@@ -247,10 +264,9 @@ def page_context(subject: Subject, code: str, on: date) -> dict | None:
             "last": inspections[0]["inspected_on"] if inspections else None,
             "last_kind": InspectionKind(inspections[0]["kind"]).label if inspections else "",
         },
-        # Packing houses a code may ship through, per market: built by another change (the
-        # links between codes and packing houses); None here means "not known yet" and the
-        # template's block packing_houses shows nothing.
-        "packing_houses": None,
+        # Packing houses a growing-area code may ship through, per market, today (links in
+        # force; each house's own validity is on its page). None for a packing house's page.
+        "packing_houses": packing_houses_of(row["id"], on) if subject is AREA_CODES else None,
     }
     if "crop__slug" in row:
         context["crop_name"] = local_name(row["crop__name_vi"], row["crop__name_en"])

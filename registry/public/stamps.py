@@ -1,9 +1,9 @@
 """A code page's validator: what changes exactly when the page would.
 
 One indexed query reads, for one code, the newest ``updated_at`` of the code, its status rows,
-its cooperative, crop, certificate (and its body), inspections and the markets (every market
-has a line on the page), and the number of its inspections (a deleted inspection moves no
-timestamp). Changing another code moves none of these. The day is part of the ETag (verdicts
+its cooperative, crop, certificate (and its body), inspections, packing-house links (and those
+houses) and the markets (every market has a line on the page), and the number of its
+inspections and links (a deleted one moves no timestamp). Changing another code moves none of these. The day is part of the ETag (verdicts
 are for today), and ``Last-Modified`` is never before today's midnight: the page changed then.
 """
 
@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from registry.api.prepared import PreparedLookup
-from registry.models import AreaCode, Inspection, Market, PackingHouse
+from registry.models import AreaCode, Inspection, Market, PackingHouse, PackingHouseSource
 from registry.rules.queries import status_models
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -32,6 +32,13 @@ def _newest(queryset, field: str = "updated_at"):
     )
 
 
+def _count(queryset, field: str):
+    return Coalesce(
+        Subquery(queryset.order_by().values(field).annotate(n=Count("id")).values("n")),
+        Value(0),
+    )
+
+
 def _stamp_query(model, relations: tuple[str, ...], inspection_field: str):
     current_model, _history = status_models(model)
     inspections = Inspection.objects.filter(**{inspection_field: OuterRef("pk")})
@@ -42,14 +49,22 @@ def _stamp_query(model, relations: tuple[str, ...], inspection_field: str):
         _newest(inspections),
         _newest(Market.objects.all()),
     ]
-    counted = inspections.order_by().values(inspection_field).annotate(n=Count("id")).values("n")
+    # a growing-area code's page lists its packing houses (their links, and their names)
+    links = PackingHouseSource.objects.filter(area_code=OuterRef("pk"))
+    if model is AreaCode:
+        newest += [
+            _newest(links),
+            _newest(PackingHouse.objects.filter(sources__area_code=OuterRef("pk"))),
+        ]
     return (
         model.objects.annotate(
             changed_at=Greatest(*newest, output_field=DateTimeField()),
-            inspection_count=Coalesce(Subquery(counted), Value(0)),
+            # a deleted inspection or link moves no timestamp: their numbers do
+            inspection_count=_count(inspections, inspection_field),
+            link_count=_count(links, "area_code") if model is AreaCode else Value(0),
         )
         .order_by()
-        .values("id", "code", "changed_at", "inspection_count")
+        .values("id", "code", "changed_at", "inspection_count", "link_count")
     )
 
 
@@ -70,13 +85,17 @@ class Stamp:
     code: str
     changed_at: datetime
     inspection_count: int
+    link_count: int
 
     def last_modified(self, day: date) -> datetime:
         midnight = timezone.make_aware(datetime.combine(day, time.min))
         return max(self.changed_at, midnight)
 
     def etag(self, day: date, language: str) -> str:
-        parts = f"{self.id}|{self.changed_at.isoformat()}|{self.inspection_count}|{day}|{language}"
+        parts = (
+            f"{self.id}|{self.changed_at.isoformat()}|{self.inspection_count}|{self.link_count}"
+            f"|{day}|{language}"
+        )
         return hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
 
 
