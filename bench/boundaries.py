@@ -16,7 +16,6 @@ bench/run.py runs it; alone, on a database seeded by it or kept by ``run.py --ke
     .venv/bin/python bench/boundaries.py --database vt_bench
 """
 
-import argparse
 import json
 import math
 import os
@@ -183,35 +182,9 @@ def report(results: dict) -> list[list[str]]:
 
 
 def main(argv=None) -> int:
-    from bench.run import admin_connection, print_table, server_url, with_database
+    from bench.run import print_table, standalone
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True, help="database to use (created by --seed)")
-    parser.add_argument("--seed", type=int, help="create the database and seed this many codes")
-    parser.add_argument("--repeat", type=int, default=30, help="boundaries saved")
-    args = parser.parse_args(argv)
-    base = server_url()
-    if args.seed:
-        with admin_connection(base) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {args.database}")
-    os.environ.update(
-        DATABASE_URL=with_database(base, args.database),
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="0",
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    if args.seed:
-        from bench.seed import seed
-
-        started = time.perf_counter()
-        shape = seed(args.seed)
-        print(f"seeded {shape} in {time.perf_counter() - started:.1f}s", flush=True)
+    args = standalone(__doc__, argv, 30, "boundaries saved")
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"Boundaries: database {args.database}, {os.cpu_count()} cores, load average {load}")
     results = measure(args.repeat)

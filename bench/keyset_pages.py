@@ -9,7 +9,6 @@ but the socket). Target: the cursor's last page within 1.5x the time of its firs
     .venv/bin/python bench/keyset_pages.py --database vt_keyset_bench
 """
 
-import argparse
 import os
 import statistics
 import sys
@@ -99,41 +98,11 @@ def report(results: dict) -> list[list[str]]:
 
 
 def main(argv=None) -> int:
-    from bench.run import admin_connection, print_table, server_url, with_database
+    from bench.run import print_table, standalone
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True, help="database to use (created by --seed)")
-    parser.add_argument("--seed", type=int, help="create the database and seed this many codes")
-    parser.add_argument("--repeat", type=int, default=20, help="loads per scenario")
-    args = parser.parse_args(argv)
-    base = server_url()
-    if args.seed:
-        with admin_connection(base) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {args.database}")
-    os.environ.update(
-        DATABASE_URL=with_database(base, args.database),
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="0",
-        API_ANON_RATE="1000000/second",
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
+    args = standalone(__doc__, argv, 20, "loads per scenario", API_ANON_RATE="1000000/second")
     from registry.models import AreaCode
 
-    call_command("migrate", verbosity=0)
-    if args.seed:
-        from bench.seed import seed
-
-        started = time.perf_counter()
-        shape = seed(args.seed)
-        print(f"seeded {shape} in {time.perf_counter() - started:.1f}s", flush=True)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
         f"Keyset paging: {AreaCode.objects.count():,} codes, {URL}?market=AU&crop=longan, "

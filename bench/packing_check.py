@@ -12,8 +12,6 @@ bench/run.py runs it; alone, on a seeded database (see bench/admin_list.py)::
     .venv/bin/python bench/packing_check.py --database vt_bench
 """
 
-import argparse
-import os
 import statistics
 import sys
 import time
@@ -136,38 +134,11 @@ def report(result: dict) -> list[list[str]]:
 
 
 def main(argv=None) -> int:
-    from bench.run import admin_connection, print_table, server_url, with_database
+    from bench.run import print_table, standalone
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True, help="database to use (created by --seed)")
-    parser.add_argument("--seed", type=int, help="create the database and seed this many codes")
-    parser.add_argument("--repeat", type=int, default=20, help="checks to time")
-    args = parser.parse_args(argv)
-    base = server_url()
-    if args.seed:
-        with admin_connection(base) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {args.database}")
-    os.environ.update(
-        DATABASE_URL=with_database(base, args.database),
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="0",
-        API_ANON_RATE="1000000000/minute",
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    args = standalone(__doc__, argv, 20, "checks to time", API_ANON_RATE="1000000000/minute")
     from registry.models import AreaCode
 
-    call_command("migrate", verbosity=0)
-    if args.seed:
-        from bench.seed import seed
-
-        started = time.perf_counter()
-        shape = seed(args.seed)
-        print(f"seeded {shape} in {time.perf_counter() - started:.1f}s", flush=True)
     codes = list(AreaCode.objects.order_by("?").values_list("code", flat=True)[:1000])
     print(f"Bulk check with a packing house: {AreaCode.objects.count():,} codes in the registry")
     print_table(

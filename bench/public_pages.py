@@ -11,7 +11,6 @@ Alone, on a seeded database kept by ``bench/run.py --keep`` or seeded here::
     .venv/bin/python bench/public_pages.py --database vt_bench
 """
 
-import argparse
 import os
 import statistics
 import sys
@@ -153,47 +152,17 @@ def report(summary, targets_apply: bool) -> list[list[str]]:
 
 
 def main(argv=None) -> int:
-    from bench.run import (
-        admin_connection,
-        free_port,
-        print_table,
-        server_url,
-        start_gunicorn,
-        with_database,
-    )
+    from bench.run import admin_connection, free_port, print_table, standalone, start_gunicorn
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True, help="database to use (created by --seed)")
-    parser.add_argument("--seed", type=int, help="create the database and seed this many codes")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--duration", type=float, default=5)
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
-    args = parser.parse_args(argv)
-    base = server_url()
-    if args.seed:
-        with admin_connection(base) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {args.database}")
-    os.environ.update(
-        DATABASE_URL=with_database(base, args.database),
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="0",
-        CONN_MAX_AGE="600",
-    )
-    import django
+    def options(parser):
+        parser.add_argument("--duration", type=float, default=5)
+        parser.add_argument("--connections", type=int, default=8)
+        parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
 
-    django.setup()
-    from django.core.management import call_command
-
+    args = standalone(__doc__, argv, 5, "runs per scenario", options, CONN_MAX_AGE="600")
+    base = args.server
     from registry.models import AreaCode
 
-    call_command("migrate", verbosity=0)
-    if args.seed:
-        from bench.seed import seed
-
-        started = time.perf_counter()
-        print(f"seeded {seed(args.seed)} in {time.perf_counter() - started:.1f}s", flush=True)
     count = AreaCode.objects.count()
     codes = list(AreaCode.objects.order_by("?").values_list("code", flat=True)[:1000])
     from django.db import connections

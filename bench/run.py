@@ -96,6 +96,52 @@ def admin_connection(url: str):
     )
 
 
+def standalone(
+    doc: str, argv, repeat: int, repeat_help: str, options=None, **environment
+) -> argparse.Namespace:
+    """A benchmark run on its own (``bench/<name>.py --database D [--seed N]``): parse the
+    shared options (and ``options(parser)``'s), create and seed the database when asked, then
+    set Django up on it (``bench.settings``, DEBUG off, ``environment``) and migrate."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--database", required=True, help="database to use (created by --seed)")
+    parser.add_argument("--seed", type=int, help="create the database and seed this many codes")
+    parser.add_argument("--repeat", type=int, default=repeat, help=repeat_help)
+    if options:
+        options(parser)
+    args = parser.parse_args(argv)
+    args.server = server_url()
+    if args.seed:
+        with admin_connection(args.server) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {args.database}")
+    os.environ.update(
+        DATABASE_URL=with_database(args.server, args.database),
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DEBUG="0",
+        **environment,
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    if args.seed:
+        from bench.seed import seed
+
+        started = time.perf_counter()
+        shape = seed(args.seed)
+        print(f"seeded {shape} in {time.perf_counter() - started:.1f}s", flush=True)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return args
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 # --- Measurements ----------------------------------------------------------------------------
 
 

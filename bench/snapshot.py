@@ -8,7 +8,6 @@ test.
     .venv/bin/python bench/snapshot.py --database vt_snapshot_bench
 """
 
-import argparse
 import json
 import os
 import resource
@@ -119,38 +118,17 @@ def measure_in_subprocess(database: str, repeat: int = 1) -> dict:
 
 
 def main(argv=None) -> int:
-    from bench.run import admin_connection, print_table, server_url, with_database
+    from bench.run import print_table, standalone
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True, help="database to use (created by --seed)")
-    parser.add_argument("--seed", type=int, help="create the database and seed this many codes")
-    parser.add_argument("--repeat", type=int, default=3, help="snapshots to publish")
-    parser.add_argument("--json", type=Path, help="also write the results here")
-    args = parser.parse_args(argv)
-    base = server_url()
-    if args.seed:
-        with admin_connection(base) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {args.database}")
-    os.environ.update(
-        DATABASE_URL=with_database(base, args.database),
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DEBUG="0",
+    args = standalone(
+        __doc__,
+        argv,
+        3,
+        "snapshots to publish",
+        lambda parser: parser.add_argument("--json", type=Path, help="also write the results here"),
     )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
     from registry.models import AreaCode
 
-    call_command("migrate", verbosity=0)
-    if args.seed:
-        from bench.seed import seed
-
-        started = time.perf_counter()
-        shape = seed(args.seed)
-        print(f"seeded {shape} in {time.perf_counter() - started:.1f}s", flush=True)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
         f"Open-data snapshot: {AreaCode.objects.count():,} codes, database {args.database}, "
