@@ -41,6 +41,7 @@ from registry.models import (
     Season,
     SeasonMarket,
     SeasonStandard,
+    Subscription,
     TrademarkRight,
     VietGAPCertificate,
 )
@@ -722,6 +723,7 @@ DEMO_USERS = [
     ("demo-admin", roles.ADMINISTRATORS),
     ("demo-entry", roles.DATA_ENTRY),
     ("demo-staff", roles.STAFF),
+    ("demo-subscriber", roles.SUBSCRIBERS),  # an exporter: /subscriptions/, not the admin
 ]
 
 
@@ -729,11 +731,25 @@ def _demo_users(summary):
     """One user per role, for local demonstration only (DEBUG)."""
     user_model = get_user_model()
     for username, group_name in DEMO_USERS:
+        subscriber = group_name == roles.SUBSCRIBERS
         user, created = user_model.objects.get_or_create(
-            username=username, defaults={"is_staff": True}
+            username=username,
+            defaults={"is_staff": not subscriber, "email": f"{username}@example.invalid"},
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
             user.groups.add(Group.objects.get(name=group_name))
         summary.add("demo users", created)
+        if subscriber:
+            _, created = Subscription.objects.get_or_create(
+                owner=user,
+                name="Nhãn Sơn La cho Úc (ví dụ, hư cấu)",
+                defaults={
+                    "market_code": "AU",
+                    "province_code": "14",
+                    "crop_slug": "longan",
+                    "email_digest": True,
+                },
+            )
+            summary.add("demo subscriptions", created)

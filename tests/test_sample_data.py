@@ -52,7 +52,13 @@ def test_demo_users_only_with_debug(settings, django_user_model):
     assert not django_user_model.objects.filter(username__startswith="demo-").exists()
     settings.DEBUG = True
     call_command("load_sample_data", verbosity=0)
-    assert django_user_model.objects.filter(username__startswith="demo-").count() == 3
+    assert django_user_model.objects.filter(username__startswith="demo-").count() == 4
+    from registry.models import Subscription
+
+    subscriber = django_user_model.objects.get(username="demo-subscriber")
+    assert not subscriber.is_staff, "an exporter: the subscriptions page, not the admin"
+    [watch] = Subscription.objects.filter(owner=subscriber)
+    assert (watch.market_code, watch.province_code, watch.crop_slug) == ("AU", "14", "longan")
 
 
 def test_sample_seasons_one_over_capacity_and_sourced_yields():
