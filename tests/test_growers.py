@@ -88,6 +88,14 @@ def test_anonymous_and_staff_see_no_names_anywhere(farm, staff):
     assert SECRET.encode() not in schema and "Lò Văn".encode() not in schema
 
 
+def test_the_schema_documents_the_warnings_of_a_page_of_growers(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    listing = schema["paths"]["/api/v1/growers/"]["get"]["responses"]["200"]["content"]
+    reference = listing["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    page = schema["components"]["schemas"][reference]["properties"]
+    assert page["warnings"]["items"] == {"type": "string"}
+
+
 def test_staff_do_not_see_growers_in_the_admin(client, farm, staff):
     client.force_login(staff)
     page = client.get(reverse("admin:registry_areacode_change", args=[farm["code"].pk]))

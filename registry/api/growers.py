@@ -13,6 +13,7 @@ from rest_framework.permissions import DjangoModelPermissions
 
 from registry import keys
 from registry.api.downloads import DownloadMixin
+from registry.api.pagination import RegistryPagination
 from registry.api.serializers import ModelCleanMixin, NaturalKeyField
 from registry.api.viewsets import RegistryViewSet, documented
 from registry.filtersets import GrowerFilterSet
@@ -53,6 +54,20 @@ class GrowerWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
         fields = ["code", *GROWERS.writable_fields()]
 
 
+class GrowersPagination(RegistryPagination):
+    """A page of growers also answers ``warnings`` (added by the view); the schema says so."""
+
+    def get_paginated_response_schema(self, schema):
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"]["warnings"] = {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Where the growers of this page's codes disagree with the code's "
+            "households or area (beyond GROWER_AREA_TOLERANCE_PERCENT): warnings, not errors.",
+        }
+        return answer
+
+
 @documented(GrowerSerializer, GrowerWriteSerializer)
 class GrowerViewSet(DownloadMixin, RegistryViewSet):
     """Growers (households) of growing areas, by id; signed-in users who may view growers."""
@@ -62,6 +77,7 @@ class GrowerViewSet(DownloadMixin, RegistryViewSet):
     write_serializer_class = GrowerWriteSerializer
     filterset_class = GrowerFilterSet
     permission_classes = [CanViewGrowers]
+    pagination_class = GrowersPagination
     lookup_value_regex = "[0-9]+"
     ordering = ["area_code__code", "name", "id"]
     ordering_fields = ["name", "plot_area_ha", "updated_at", "id"]
