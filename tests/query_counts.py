@@ -137,14 +137,15 @@ QUERY_COUNTS = {
     "admin grower changelist": 6,
     "admin grower change": 5,
     # --- Boundaries (issue 14). The admin index counts boundaries, area mismatches and
-    # overlaps (+2; the seasons' capacity states +1); an area code's change page lists the code's overlaps (+1) and reads its
-    # neighbours' boundaries for the map (+1).
+    # overlaps (+2; the seasons' capacity states +1); an area code's change page lists the
+    # code's overlaps (+1) and reads its neighbours' boundaries for the map (+1). The GeoJSON
+    # and bbox lists read the growers' totals as the JSON lists do (+1).
     "admin index": 11,
     "api area-codes overlaps": 2,
     # the body, streamed after the view returns, reads the data version once more
-    "api area-codes geojson": 8,
-    "api area-codes detail geojson": 3,
-    "api area-codes list bbox": 9,
+    "api area-codes geojson": 9,
+    "api area-codes detail geojson": 4,
+    "api area-codes list bbox": 10,
     "admin boundaryoverlap changelist": 5,
     "admin boundaryoverlap change": 6,
 }
@@ -163,8 +164,9 @@ SQLITE_QUERY_COUNTS = {
     "api inspections list": 5,
     "api inspections list signed in": 5,
     "api area-codes csv": 3,
-    "api area-codes geojson": 7,
-    "api area-codes list bbox": 8,
+    "api area-codes geojson": 8,
+    "api area-codes detail geojson": 4,
+    "api area-codes list bbox": 9,
     "api packing-houses list": 5,
     "api packing-houses csv": 3,
     "api cooperatives list": 3,

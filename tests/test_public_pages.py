@@ -637,7 +637,9 @@ def test_a_code_page_reads_eight_queries_and_a_revalidation_one(
     validator alone."""
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
     client = Client()
-    with django_assert_num_queries(8):
+    from django.db import connection
+
+    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 7):  # no version
         first = client.get("/codes/VN-SLOR-0001/")
     with django_assert_num_queries(1):
         assert (

@@ -25,10 +25,14 @@ def held_permissions(user):
     """The permissions ``user`` holds (directly or through groups), as a queryset."""
     if user.is_superuser:
         return Permission.objects.all()
-    match = Q(pk__in=[])
+    by_app: dict[str, list[str]] = {}
     for name in user.get_all_permissions():
         app_label, codename = name.split(".", 1)
-        match |= Q(content_type__app_label=app_label, codename=codename)
+        by_app.setdefault(app_label, []).append(codename)
+    # one condition per app, not per permission: SQLite refuses expression trees over 1,000 deep
+    match = Q(pk__in=[])
+    for app_label, codenames in by_app.items():
+        match |= Q(content_type__app_label=app_label, codename__in=codenames)
     return Permission.objects.filter(match)
 
 
