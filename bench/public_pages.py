@@ -5,6 +5,13 @@ production; the same page with no rendered page kept (``PUBLIC_PAGE_CACHE_SECOND
 conditional GET (304); and the QR image's latency once cached, one request at a time. Prints
 medians against the targets. Not a test.
 
+The servers keep rendered pages where production does (docker-compose sets ``REDIS_URL``): in
+Redis, shared by every worker, when ``--cache`` names one or one answers on 127.0.0.1:6379
+(``--cache none``: each worker's own memory, as a single-host run without Redis). Before the
+runs, every measured page is fetched once, so the "page" scenario measures pages kept and the
+"no rendered page kept" scenario measures rendering; each worker filling its own memory while
+being measured measured neither.
+
 Alone, on a seeded database kept by ``bench/run.py --keep`` or seeded here::
 
     .venv/bin/python bench/public_pages.py --database vt_bench --seed 100000
@@ -12,6 +19,7 @@ Alone, on a seeded database kept by ``bench/run.py --keep`` or seeded here::
 """
 
 import os
+import socket
 import statistics
 import sys
 import time
@@ -53,14 +61,40 @@ def _percentile(values, share):
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def cache_url(asked: str | None) -> str:
+    """The Redis to keep pages in ("" for each worker's memory): ``--cache``, else
+    ``REDIS_URL``, else a Redis answering on 127.0.0.1:6379 (its database 15)."""
+    if asked is not None:
+        return "" if asked == "none" else asked
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    try:
+        socket.create_connection(("127.0.0.1", 6379), 1).close()
+    except OSError:
+        return ""
+    return "redis://127.0.0.1:6379/15"
+
+
+def fill(port, paths):
+    """Fetches every path once, one at a time: the pages measured next are kept."""
+    connection = HTTPConnection("127.0.0.1", port, timeout=30)
+    for path in paths:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, (path, response.status)
+    connection.close()
+
+
 def measure(port, uncached_port, codes, repeat, duration, connections) -> dict:
     """``port``: the production server; ``uncached_port``: one with PUBLIC_PAGE_CACHE_SECONDS=0."""
     from bench import load
 
     pages = [f"/codes/{code}/" for code in codes]
     yardstick = [f"/bench/code-page/{code}/" for code in codes]
+    fill(port, pages)
     for server, paths in ((port, pages), (uncached_port, pages), (port, yardstick)):
-        load.run(server, paths, 2, connections)  # warm up (and fill the page cache)
+        load.run(server, paths, 2, connections)  # warm up
     results = {"page": [], "yardstick": [], "uncached": []}
     for _ in range(repeat):  # alternate, so that a noisy moment hits every side
         results["page"].append(_median_runs(port, pages, 1, duration, connections))
@@ -158,6 +192,11 @@ def main(argv=None) -> int:
         parser.add_argument("--duration", type=float, default=5)
         parser.add_argument("--connections", type=int, default=8)
         parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
+        parser.add_argument(
+            "--cache",
+            help="Redis URL for the servers' caches, or 'none' (default: REDIS_URL, else a Redis "
+            "on 127.0.0.1:6379, else each worker's memory)",
+        )
 
     args = standalone(__doc__, argv, 5, "runs per scenario", options, CONN_MAX_AGE="600")
     base = args.server
@@ -169,13 +208,15 @@ def main(argv=None) -> int:
 
     connections.close_all()
     port, uncached_port = free_port(), free_port()
+    redis = cache_url(args.cache)
     servers = [
-        start_gunicorn(port),
-        start_gunicorn(uncached_port, PUBLIC_PAGE_CACHE_SECONDS="0"),
+        start_gunicorn(port, REDIS_URL=redis),
+        start_gunicorn(uncached_port, REDIS_URL=redis, PUBLIC_PAGE_CACHE_SECONDS="0"),
     ]
     try:
         load_average = ", ".join(f"{value:.1f}" for value in os.getloadavg())
         print(f"Public pages: {count:,} codes, {os.cpu_count()} cores, load {load_average}")
+        print(f"cache: {redis or 'each worker its own memory (no Redis)'}")
         summary = measure(port, uncached_port, codes, args.repeat, args.duration, args.connections)
     finally:
         for server in servers:

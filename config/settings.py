@@ -400,13 +400,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@localhost")
 # --- Caches ----------------------------------------------------------------------------------
 # "default": general use; "throttle": rate-limit counters; "answers": counts and list pages kept
 # under the data version (registry.answer_cache). With REDIS_URL they are shared by every worker
-# and server (Django's RedisCache, one key prefix each); without it, each process keeps its own,
-# the answers bounded in bytes (CACHE_MAX_BYTES) as well as in entries.
+# and server (Django's RedisCache, keeping one client per pool: config.redis_cache; one key
+# prefix each); without it, each process keeps its own, the answers bounded in bytes
+# (CACHE_MAX_BYTES) as well as in entries.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         alias: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"registry:{alias}",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

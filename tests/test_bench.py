@@ -105,3 +105,4 @@ def test_public_pages_benchmark_runs_at_tiny_scale():
     assert "| Public code page (req/s)" in result.stdout
     assert "| QR PNG once cached" in result.stdout
     assert "errors: 0 / 0" in result.stdout
+    assert "\ncache: " in result.stdout  # where the pages were kept is printed

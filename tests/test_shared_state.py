@@ -134,3 +134,47 @@ def test_two_workers_share_one_rate_limit_through_redis():
     finally:
         server.terminate()
         server.wait(10)
+
+
+@pytest.mark.skipif(not redis_answers(), reason="no Redis at 127.0.0.1:6379")
+def test_redis_cache_keeps_one_client_per_pool_across_calls_and_threads():
+    """config.redis_cache: Django's backend would build a redis.Redis per call; ours reuses
+    one, and it still reads and writes from several threads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from config.redis_cache import RedisCache
+
+    cache = RedisCache(
+        "redis://127.0.0.1:6379/12", {"KEY_PREFIX": f"test-{uuid.uuid4().hex}", "OPTIONS": {}}
+    )
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client() is client
+    assert cache._cache.get_client("some-key", write=False) is client
+
+    def round_trip(n):
+        cache.set(f"k{n}", {"n": n}, 30)
+        return cache.get(f"k{n}")
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(round_trip, range(64))) == [{"n": n} for n in range(64)]
+    assert cache._cache.get_client() is client
+    cache.delete_many([f"k{n}" for n in range(64)])
+
+
+def test_production_caches_use_the_reusing_backend():
+    """With REDIS_URL, every cache alias is the reusing backend (not Django's own)."""
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/0", "SECRET_KEY": "tests-only"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import config.settings as s; print(sorted({c['BACKEND'] for c in s.CACHES.values()}))",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert shown.strip() == "['config.redis_cache.RedisCache']"
