@@ -287,3 +287,28 @@ def test_compose_works_every_queue_the_tasks_use():
         worked |= set(words[words.index("--queues") + 1].split(","))
     used = {task.queue for task in app.tasks.values() if task.name.startswith("registry.")}
     assert used and used <= worked, used - worked
+
+
+def test_compose_works_imports_alone_one_at_a_time_and_snapshots_beside_them():
+    """An import must not run beside another (concurrency 1), and the daily snapshot has a
+    service of its own, so neither waits for the other; the snapshot's service writes where the
+    web server reads."""
+    import shlex
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    queues_of = {}
+    for name, service in services.items():
+        words = shlex.split(str(service.get("command", "")))
+        if words[:3] == ["python", "manage.py", "worker"]:
+            assert "--queues" in words, f"{name} would work every queue"
+            queues_of[name] = (words[words.index("--queues") + 1].split(","), words)
+    importers = [name for name, (queues, _) in queues_of.items() if "imports" in queues]
+    assert importers == ["worker"]
+    queues, words = queues_of["worker"]
+    assert queues == ["imports"]
+    assert "--concurrency" not in words or words[words.index("--concurrency") + 1] == "1"
+    snapshots = [name for name, (queues, _) in queues_of.items() if "open_data" in queues]
+    assert snapshots == ["open-data"]
+    root = compose_environment().get("OPEN_DATA_ROOT", "/var/lib/registry/open-data")
+    for name in ("open-data", "web"):
+        assert any(v.endswith(":" + root) for v in services[name]["volumes"]), name
