@@ -14,7 +14,8 @@ with "history is append-only" (an ``IntegrityError`` in Django on both databases
 Row triggers fire only for rows a statement actually touches: a statement that matches no
 history row (a ``SET NULL`` cascade from a user who recorded nothing, say) still runs. Deleting
 a user who appears in the audit tables (``history_user``, ``ON DELETE SET NULL``) is refused:
-deactivate the account instead.
+deactivate the account instead. The user admin says so before trying (``audit_mentions``, shown
+among the objects that protect the user).
 
 The history tables are the status-change tables, the change feed (``ChangeEvent``) and every django-simple-history table of the
 registry app, found from the app's models (``history_tables``), so a new one cannot be
@@ -58,6 +59,34 @@ def history_models() -> list:
 
 def history_tables() -> list[str]:
     return sorted({model._meta.db_table for model in history_models()})
+
+
+def audit_mentions(users) -> dict:
+    """How many history rows name each of ``users`` through a link the database would set to
+    NULL on delete (django-simple-history's ``history_user``): the triggers refuse that
+    rewrite, so such a user cannot be deleted. Links that PROTECT are Django's own concern."""
+    from django.contrib.auth import get_user_model
+    from django.db import models
+
+    user_model = get_user_model()
+    ids = [user.pk for user in users]
+    mentions: dict = {}
+    for model in history_models():
+        for field in model._meta.concrete_fields:
+            if (
+                field.many_to_one
+                and field.related_model is user_model
+                and field.remote_field.on_delete is models.SET_NULL
+            ):
+                rows = (
+                    model.objects.filter(**{f"{field.name}__in": ids})
+                    .order_by()
+                    .values_list(field.attname)
+                    .annotate(n=models.Count("pk"))
+                )
+                for user_id, count in rows:
+                    mentions[user_id] = mentions.get(user_id, 0) + count
+    return {user: mentions[user.pk] for user in users if user.pk in mentions}
 
 
 POSTGRES_FUNCTION_SQL = f"""

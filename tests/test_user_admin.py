@@ -110,3 +110,47 @@ def test_token_keys_are_shown_once_and_never_listed(office, data_entry):
         assert key not in page.text, url
     assert office.get("/admin/authtoken/tokenproxy/").status_code == 404, "DRF's list is gone"
     assert data_entry.username in office.get("/admin/registry/apitoken/").text
+
+
+def _with_history(user):
+    """A cooperative whose audit history names ``user`` as the one who changed it."""
+    from tests import factories
+
+    cooperative = factories.CooperativeFactory()
+    cooperative._history_user = user
+    cooperative.name += " (sửa)"
+    cooperative.save()
+    assert cooperative.history.filter(history_user=user).count() == 1
+    return cooperative
+
+
+def test_a_user_named_in_the_audit_history_is_kept_with_a_reason(admin_user, data_entry):
+    """The history is append-only, so deleting its author would fail in the database: the
+    delete page says why and deletes nothing, the single view and the list action alike."""
+    _with_history(data_entry)
+    client = Client()
+    client.force_login(admin_user)
+    url = f"/admin/auth/user/{data_entry.pk}/delete/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "is named in 1 entry of the audit history: deactivate the account instead" in text
+    assert 'name="post"' not in text, "no confirmation form is offered"
+    assert client.post(url, {"post": "yes"}).status_code == 200
+    assert User.objects.filter(pk=data_entry.pk).exists()
+    answer = client.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": [data_entry.pk], "post": "yes"},
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    assert answer.status_code == 200
+    assert User.objects.filter(pk=data_entry.pk).exists()
+
+
+def test_a_user_without_history_can_still_be_deleted(admin_user, data_entry):
+    client = Client()
+    client.force_login(admin_user)
+    url = f"/admin/auth/user/{data_entry.pk}/delete/"
+    assert "audit history" not in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not User.objects.filter(pk=data_entry.pk).exists()

@@ -5,6 +5,9 @@ a superuser, touch a superuser's account, or give a user or a group a permission
 carrying one) that they lack themselves. What a user already has beyond the editor's reach is
 kept, not silently dropped, when the editor saves.
 
+A user named in the audit history cannot be deleted (the history is append-only); the delete
+page says so and offers to deactivate instead.
+
 API tokens are listed by user and creation date, never by key: a key is shown once, in the
 message after it is created, and a lost key is replaced (delete the token, add a new one).
 """
@@ -14,9 +17,11 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from registry import append_only
 from registry.admin.mixins import TranslatedBooleansMixin
 from registry.models import ApiToken
 
@@ -81,6 +86,23 @@ class RegistryUserAdmin(TranslatedBooleansMixin, WithinOwnPowers, UserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._reaches(request, obj) and super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        """A user named in the audit history is kept (the history is append-only): the
+        confirmation page lists why, and offers no deletion, as for any protected object."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        named = [
+            ngettext(
+                "%(user)s is named in %(count)d entry of the audit history: deactivate the "
+                "account instead (untick “Active”).",
+                "%(user)s is named in %(count)d entries of the audit history: deactivate the "
+                "account instead (untick “Active”).",
+                count,
+            )
+            % {"user": user, "count": count}
+            for user, count in append_only.audit_mentions(list(objs)).items()
+        ]
+        return deleted, counts, perms_needed, [*protected, *named]
 
 
 class RegistryGroupAdmin(WithinOwnPowers, GroupAdmin):
