@@ -53,3 +53,5 @@ def _add_request_id(response, request_id: str) -> None:
     if isinstance(body, dict):
         body["request_id"] = request_id
         response.content = json.dumps(body, ensure_ascii=False).encode()
+        if response.has_header("Content-Length"):  # set by CommonMiddleware for the old body
+            response["Content-Length"] = str(len(response.content))

@@ -3,6 +3,7 @@ Dockerfile's own collect step, pages rendered with DEBUG off from what it collec
 loaded from another host, health checks, database outages, and ``check --deploy`` with the
 environment docker-compose documents."""
 
+import json
 import os
 import re
 import shlex
@@ -11,7 +12,9 @@ import sys
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.parse import urlsplit
+from urllib.request import urlopen
 
 import pytest
 import yaml
@@ -247,6 +250,26 @@ def test_one_log_line_per_request_and_the_id_in_error_bodies(client, caplog):
     assert junk.status_code == 404
     assert re.fullmatch(r"[0-9a-f]{32}", junk["X-Request-ID"]), "an unsafe id is replaced"
     assert junk.json()["request_id"] == junk["X-Request-ID"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_error_bodies_with_their_request_id_arrive_whole_over_http(live_server):
+    """The id is added after CommonMiddleware set Content-Length: a client that reads that
+    many bytes (every HTTP client) must still get the whole JSON."""
+    cases = [
+        ("/api/v1/area-codes/?market=ZZ", 400),
+        ("/api/v1/area-codes/VN-XXOR-9999/", 404),
+        ("/api/v1/nothing/", 404),
+        ("/api/v1/changes/?after=bogus", 400),
+    ]
+    for path, status in cases:
+        with pytest.raises(HTTPError) as raised:
+            urlopen(live_server.url + path, timeout=10)
+        error = raised.value
+        body = error.read()
+        assert error.code == status, path
+        assert int(error.headers["Content-Length"]) == len(body), path
+        assert json.loads(body)["request_id"] == error.headers["X-Request-ID"], path
 
 
 def test_compose_describes_the_production_shape():
