@@ -1,7 +1,8 @@
 """Who may do what. Three groups, created by a data migration and kept in step by
 ``sync_role_groups`` (safe to run again):
 
-- **Administrators**: every registry permission, status changes, users and API tokens.
+- **Administrators**: every registry permission, status changes, users and API tokens, and
+  sign-in lockouts (django-axes's access attempts: see and lift them).
 - **Data entry**: add and change cooperatives, certificates, codes, packing houses,
   inspections (with their samples and attachments), the links of packing houses to
   growing-area codes, growers, seasons and their export declarations; view the rest. No
@@ -58,7 +59,8 @@ def sync_role_groups(apps) -> None:
     administrators.permissions.set(
         registry
         | permission_model.objects.filter(
-            content_type__app_label__in=["auth", "authtoken"],
+            # users, API tokens, and sign-in lockouts (django-axes: seen and lifted)
+            content_type__app_label__in=["auth", "authtoken", "axes"],
         )
     )
 
