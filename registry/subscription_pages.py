@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from registry.api.subscriptions import PERMISSION, SubscriptionSerializer
 from registry.models import Subscription
+from registry.public.http import content_security_policy
 
 FIELDS = ("name", "codes", "market", "province", "crop", "url")
 LATEST_DELIVERIES = 10
@@ -24,6 +25,7 @@ def _language(request):
     return translation.override(lang) if lang in ("vi", "en") else contextlib.nullcontext()
 
 
+@content_security_policy
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 def subscriptions_page(request):

@@ -249,6 +249,17 @@ def test_the_catalogue_without_snapshots(root):
     assert Client().get("/open-data/latest/datapackage.json").status_code == 404
 
 
+def test_the_catalogue_allows_nothing_from_other_origins_and_nothing_inline(root):
+    """As the public pages: its style is a file the app serves (the JSON-LD block is data,
+    which a policy does not run)."""
+    response = Client().get("/open-data/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "unsafe-inline" not in policy
+    html = response.content.decode()
+    assert "<style" not in html and "style=" not in html
+    assert '<link rel="stylesheet" href="/static/registry/open_data.css">' in html
+
+
 @pytest.mark.parametrize(
     "path",
     [

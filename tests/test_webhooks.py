@@ -282,6 +282,8 @@ def test_the_page_lists_adds_and_removes_only_the_owners_subscriptions(client):
     client.force_login(owner)
     empty = client.get("/subscriptions/", HTTP_ACCEPT_LANGUAGE="vi")
     assert empty.status_code == 200 and "Chưa có" in empty.content.decode()
+    assert "default-src 'self'" in empty["Content-Security-Policy"]
+    assert "<style" not in empty.content.decode(), "its style is a file the app serves"
 
     refused = client.post("/subscriptions/?lang=en", {"name": "x", "url": "https://10.0.0.1/hook"})
     assert refused.status_code == 400 and "url:" in refused.content.decode()

@@ -18,6 +18,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from registry.open_data import snapshots
+from registry.public.http import content_security_policy
 
 CONTENT_TYPES = {
     ".json": "application/json",
@@ -115,6 +116,7 @@ def dcat(request, described: list[dict]) -> dict:
 
 
 @require_safe
+@content_security_policy
 def catalogue(request):
     language = request.GET.get("lang")
     if language not in dict(settings.LANGUAGES):

@@ -26,10 +26,25 @@ CONTENT_SECURITY_POLICY = (
 PUBLIC_LANGUAGES = ("vi", "en", "zh-hans")
 
 
+def content_security_policy(view):
+    """Adds the policy to a page's every answer (the open-data catalogue, the subscriptions
+    page, and through ``public_page`` the public pages)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        return response
+
+    return wrapped
+
+
 def public_page(view):
     """Wraps a public view: ``?lang=xx`` sets the language cookie and redirects to the same
     URL without it; the data version is read once; every answer gets the CSP, ``Vary`` on the language's sources, and
     revalidation on each use (``no-cache``: the ETag makes that cheap)."""
+
+    with_policy = content_security_policy(view)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -37,8 +52,7 @@ def public_page(view):
         if asked is not None:
             return _remember_language(request, asked)
         with data_version.one_version():  # reference tables: the version read once
-            response = view(request, *args, **kwargs)
-        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            response = with_policy(request, *args, **kwargs)
         response.setdefault("Referrer-Policy", "same-origin")
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
         if request.user.is_authenticated:
