@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command: install into .venv, migrate, load places and the FICTITIOUS
-# sample data, and serve admin + API + docs on http://127.0.0.1:$PORT (PORT defaults to 8000;
+# sample data, and serve the public pages, admin, API and docs on http://127.0.0.1:$PORT (PORT defaults to 8000;
 # SQLite unless DATABASE_URL is set). Local development only: DEBUG is on unless you say otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,7 @@ export DEBUG="${DEBUG:-1}"
 .venv/bin/python manage.py load_sample_data
 port="${PORT:-8000}"
 echo
+echo "Public:   http://127.0.0.1:$port/"
 echo "Admin:    http://127.0.0.1:$port/admin/"
 echo "API:      http://127.0.0.1:$port/api/v1/"
 echo "API docs: http://127.0.0.1:$port/api/docs/"
