@@ -573,3 +573,21 @@ def test_vietnamese_downloads_write_labels_and_import_back_unchanged(office):
         counts = preview.context["counts"]
         assert counts["error"] == 0 and counts["skip"] > 0, (model_name, counts)
         assert counts["new"] == counts["update"] == 0, (model_name, counts)
+
+
+def test_plural_model_names_read_well_in_the_admins_sentences():
+    """Django's Vietnamese says "Xóa các %(verbose_name_plural)s đã chọn": a plural name that
+    starts with "các" itself would read "các các" in every list's delete action."""
+    from django.apps import apps
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    doubled = []
+    with translation.override("vi"):
+        sentence = gettext("Delete selected %(verbose_name_plural)s")
+        assert sentence.startswith("Xóa các "), sentence  # Django's own wording
+        for model in apps.get_app_config("registry").get_models():
+            plural = str(model._meta.verbose_name_plural)
+            if plural.lower().startswith("các "):
+                doubled.append(f"{model.__name__}: {plural}")
+    assert not doubled, doubled
