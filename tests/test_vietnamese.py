@@ -573,6 +573,9 @@ def test_vietnamese_downloads_write_labels_and_import_back_unchanged(office):
         counts = preview.context["counts"]
         assert counts["error"] == 0 and counts["skip"] > 0, (model_name, counts)
         assert counts["new"] == counts["update"] == 0, (model_name, counts)
+        page = preview.content.decode()
+        assert not preview.context["confirmable"], "nothing to confirm"
+        assert 'id="import-nothing"' in page and 'id="import-confirm"' not in page
 
 
 def test_plural_model_names_read_well_in_the_admins_sentences():

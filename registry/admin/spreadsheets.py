@@ -220,7 +220,13 @@ class SpreadsheetAdminMixin(ImportMixin):
             "problems_page": problems.get_page(request.GET.get("errors")),
             "problems_total": summary.get("problems_total", 0),
             "problems_shown": len(summary.get("problems", [])),
-            "confirmable": job.state == ImportState.PREVIEWED and not job.errors_count,
+            # nothing to confirm when no row would change (a file downloaded and sent back)
+            "confirmable": job.state == ImportState.PREVIEWED
+            and not job.errors_count
+            and summary.get("changes_total", 0) > 0,
+            "unchanged_file": job.state == ImportState.PREVIEWED
+            and not job.errors_count
+            and not summary.get("changes_total", 0),
             "progress_url": self.job_url(job) + "progress.json",
             "import_url": reverse(
                 "admin:{}_{}_import".format(*self.get_model_info()),
