@@ -115,6 +115,7 @@ def csv_lines(table: Table, queryset: QuerySet, language: str | None = None) -> 
     with translation.override(language or translation.get_language()):
         header = (BOM + _writer().writerow(headers(table, markets))).encode()
         labels = table.value_labels(markets)
+        table = table.in_language(translation.get_language())
     if connections[queryset.db].vendor == "postgresql":
         return _with_header(header, copy_rows(table, queryset, markets, labels))
     return _with_header(header, python_rows(table, queryset, markets, labels))

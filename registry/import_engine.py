@@ -60,6 +60,8 @@ class Summary:
     changes: list = field(default_factory=list)
     changes_total: int = 0
     rows: int = 0
+    #: each header of the file → its column's key (the preview names columns by their label)
+    columns: dict = field(default_factory=dict)
 
     def add_problems(self, problems: list[dict]) -> None:
         self.problems_total += len(problems)
@@ -83,6 +85,7 @@ class Summary:
             "changes": self.changes,
             "changes_total": self.changes_total,
             "rows": self.rows,
+            "columns": self.columns,
         }
 
 
@@ -137,7 +140,7 @@ class Engine:
         row under the header."""
         from registry.imports import cell_as_written
 
-        keys = [self.resource.header_key(h) for h in header]
+        keys = self.resource.header_keys(header)
         self.headers = {key: str(h) for key, h in zip(keys, header, strict=True)}
         for number, values in enumerate(rows, start=1):
             yield (
@@ -162,7 +165,7 @@ class Engine:
 
     def preview(self, header, rows) -> Summary:
         """Validate and compare every row; write nothing."""
-        summary = Summary()
+        summary = Summary(columns=self.columns_of(header))
         self.resource.prepare_import(self.headers_keys(header))
         for batch in self.batches(header, rows):
             self.validate(batch)
@@ -174,7 +177,7 @@ class Engine:
     def apply(self, header, rows) -> Summary:
         """Validate every row against the registry as it is now and write the new and changed
         ones, all in one transaction: ``ImportRefused`` (nothing written) if any row fails."""
-        summary = Summary()
+        summary = Summary(columns=self.columns_of(header))
         self.resource.prepare_import(self.headers_keys(header))
         try:
             with transaction.atomic():
@@ -194,7 +197,10 @@ class Engine:
         return summary
 
     def headers_keys(self, header) -> list[str]:
-        return [self.resource.header_key(h) for h in header]
+        return self.resource.header_keys(header)
+
+    def columns_of(self, header) -> dict[str, str]:
+        return {str(h): key for h, key in zip(header, self.headers_keys(header), strict=True)}
 
     # --- Validation --------------------------------------------------------------------------
 

@@ -651,12 +651,27 @@ class RegistryResource(resources.ModelResource):
             return widget.key_of(record) if record else str(value)
         return str(value)
 
-    def header_key(self, header) -> str:
-        wanted = fold(str(header or ""))
-        for key, labels in self.header_labels().items():
-            if wanted == fold(key) or wanted in labels:
-                return key
-        return str(header)
+    def header_keys(self, headers) -> list[str]:
+        """Each header's column key. A header may be one column's key and another's label
+        ("commune": the commune code's key and the commune name's English label). It is the
+        label when another header of the row names the key's column by its label (a download:
+        every header a label, "commune code" among them), else the key (a file written with
+        keys)."""
+        columns = self.header_labels()
+        by_label, by_key = [], []
+        for header in headers:
+            wanted = fold(str(header or ""))
+            by_label.append(next((k for k, labels in columns.items() if wanted in labels), None))
+            by_key.append(next((k for k in columns if wanted == fold(k)), None))
+        keys = []
+        for index, header in enumerate(headers):
+            label, key = by_label[index], by_key[index]
+            if label and key and label != key:
+                others = by_label[:index] + by_label[index + 1 :]
+                keys.append(label if key in others else key)
+            else:
+                keys.append(key or label or str(header))
+        return keys
 
     def header_labels(self) -> dict[str, set[str]]:
         if not hasattr(self, "_header_labels"):

@@ -7,7 +7,7 @@ Columns without an import ``key`` in the import resource are for reading only.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Model, TextChoices
 from django.utils.translation import gettext
@@ -42,6 +42,9 @@ class Column:
     #: for a column of choices: a download writes each value's label in its language
     #: ("tạm dừng" in Vietnamese, "suspended" in English); an import reads keys and labels
     choices: type[TextChoices] | None = None
+    #: the path of the same value in English (a crop's English name), which a download in any
+    #: language but Vietnamese writes instead; an import reads either
+    english_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,17 @@ class Table:
         return [
             column.key for column in self.columns + self.import_columns if column.key in editable
         ]
+
+    def in_language(self, language: str | None) -> "Table":
+        """The table as a download in ``language`` writes it: names in Vietnamese, or in
+        English for every other language (the registry holds those two)."""
+        if (language or "vi").startswith("vi"):
+            return self
+        columns = [
+            replace(column, path=column.english_path) if column.english_path else column
+            for column in self.columns
+        ]
+        return replace(self, columns=columns)
 
     def market_columns(self, markets: list[Market]) -> list[Column]:
         if not self.per_market:
@@ -117,7 +131,7 @@ AREA_CODES = Table(
     [
         Column("code", _("code"), "code"),
         Column("kind", _("kind"), "kind", choices=CodeKind),
-        Column("crop", _("crop"), "crop__name_vi"),
+        Column("crop", _("crop"), "crop__name_vi", english_path="crop__name_en"),
         Column("variety", _("variety"), "variety"),
         Column("cooperative", _("tax code"), "cooperative__tax_code"),
         Column("cooperative_name", _("cooperative"), "cooperative__name"),
@@ -182,7 +196,7 @@ CERTIFICATES = Table(
         Column("number", _("certificate number"), "number"),
         Column("cooperative", _("tax code"), "cooperative__tax_code"),
         Column("cooperative_name", _("cooperative"), "cooperative__name"),
-        Column("crop", _("crop"), "crop__name_vi"),
+        Column("crop", _("crop"), "crop__name_vi", english_path="crop__name_en"),
         Column("area_ha", _("area (ha)"), "area_ha"),
         Column("expected_yield_tonnes", _("expected yield (tonnes/year)"), "expected_yield_tonnes"),
         *PLACE,
@@ -239,7 +253,9 @@ SEASONS = Table(
     [
         Column("code", _("growing-area code"), "area_code__code"),
         Column("crop_year", _("crop year"), "crop_year"),
-        Column("crop", _("crop"), "area_code__crop__name_vi"),
+        Column(
+            "crop", _("crop"), "area_code__crop__name_vi", english_path="area_code__crop__name_en"
+        ),
         Column("variety", _("variety"), "variety"),
         Column("area_ha", _("area (ha)"), "area_ha"),
         Column("standard", _("standard"), "standard", choices=SeasonStandard),

@@ -109,6 +109,7 @@ def write_workbook(
     with translation.override(language or translation.get_language()):
         header = exports.headers(table, markets)
         labels = table.value_labels(markets)
+        table = table.in_language(translation.get_language())
     rows = (
         values
         for chunk in exports.value_chunks(table, queryset, markets, labels)

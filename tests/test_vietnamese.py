@@ -558,11 +558,19 @@ def test_vietnamese_downloads_write_labels_and_import_back_unchanged(office):
     assert ",xuất khẩu," in text and ",nội địa," in text and ",export," not in text
     assert "đang hiệu lực" in text and ",còn hiệu lực," in text
     english = Client(HTTP_ACCEPT_LANGUAGE="en")
-    text = b"".join(english.get(f"{API}/area-codes/?format=csv").streaming_content).decode()
+    english_codes = english.get(f"{API}/area-codes/?format=csv")
+    text = b"".join(english_codes.streaming_content).decode()
     assert ",export," in text and ",xuất khẩu," not in text
-    for model_name, download in (("cooperative", cooperatives), ("areacode", codes)):
+    crop = AreaCode.objects.select_related("crop").first().crop
+    assert crop.name_en != crop.name_vi
+    assert f",{crop.name_en}," in text and f",{crop.name_vi}," not in text, "crops in English"
+    for model_name, download, reader in (
+        ("cooperative", cooperatives, office),
+        ("areacode", codes, office),
+        ("areacode", english_codes, english),
+    ):
         upload = io.BytesIO(
-            b"".join(office.get(download.wsgi_request.get_full_path()).streaming_content)
+            b"".join(reader.get(download.wsgi_request.get_full_path()).streaming_content)
         )
         upload.name = "tai-ve.csv"
         preview = office.post(

@@ -35,7 +35,7 @@ from registry.tables import TABLES_BY_MODEL
 from registry.text import fold
 
 
-def readable_changes(resource, changes: list[dict]) -> list[dict]:
+def readable_changes(resource, changes: list[dict], columns_of: dict | None = None) -> list[dict]:
     """Changed rows as the preview shows them: each column by its label and each value of a
     column of choices ("export", "tạm dừng") by its label, in the reader's language. The job's
     summary keeps them as the file wrote them, in whatever language it was previewed."""
@@ -44,7 +44,8 @@ def readable_changes(resource, changes: list[dict]) -> list[dict]:
     spellings = {}
 
     def readable(header: str, before: str, after: str) -> list[str]:
-        column = columns.get(resource.header_key(header))
+        key = (columns_of or {}).get(header) or resource.header_keys([header])[0]
+        column = columns.get(key)
         if column is None:
             return [header, before, after]
         if column.choices is not None:
@@ -234,7 +235,9 @@ class SpreadsheetAdminMixin(ImportMixin):
             ),
         }
         page = context["changes_page"]
-        page.object_list = readable_changes(import_jobs.resource_for(job), page.object_list)
+        page.object_list = readable_changes(
+            import_jobs.resource_for(job), page.object_list, summary.get("columns")
+        )
         request.current_app = self.admin_site.name
         return TemplateResponse(request, ["admin/registry/import_job.html"], context)
 
