@@ -68,6 +68,15 @@ def test_a_code_typed_another_way_redirects_to_the_stored_code(
     assert Client().get(response["Location"]).status_code == 200
 
 
+@pytest.mark.parametrize("typed", TYPED["/codes/"][1])
+def test_a_label_typed_another_way_redirects_to_the_stored_codes_label(codes, typed):
+    response = Client().get(f"/codes/{typed}/label/")
+    assert response.status_code == 301, typed
+    assert response["Location"] == f"/codes/{AREA_CODE}/label/"
+    assert Client().get(response["Location"]).status_code == 200
+    assert Client().get("/codes/vnslor0019/label/").status_code == 404
+
+
 @pytest.mark.parametrize("prefix", UNKNOWN)
 @pytest.mark.parametrize("suffix", ["", "qr.svg", "qr.png"])
 def test_a_code_that_no_spelling_matches_is_not_found(codes, prefix, suffix):
