@@ -8,6 +8,8 @@ Imports no models: the models themselves use it.
 import re
 import unicodedata
 
+from django.db.models import CharField, Func
+
 _DASHES = re.compile(r"[\u2010-\u2015\u2212_]")
 _SPACES = re.compile(r"\s+")
 
@@ -16,6 +18,28 @@ def normalise_code(raw: str) -> str:
     """A growing-area or packing-house code: ``" vn–slor–0001 "`` → ``"VN-SLOR-0001"``
     (no spaces, upper case, plain hyphens)."""
     return _SPACES.sub("", _DASHES.sub("-", raw)).upper()
+
+
+def dashless_code(raw: str) -> str:
+    """A code as a person may type it without dashes: ``" vn–slor–0001 "`` and
+    ``"vnslor0001"`` → ``"VNSLOR0001"``. Compared with ``DashlessCode`` of the stored code."""
+    return normalise_code(raw).replace("-", "")
+
+
+class DashlessCode(Func):
+    """The SQL form of ``dashless_code`` for a stored code column (stored codes are already
+    normalised: upper case, plain hyphens), ``REPLACE(code, '-', '')``.
+
+    Both code tables index this expression (``*_dashless_idx``), and a look-up that compares
+    with it is answered from that index. The dash and the empty string are written into the
+    SQL, not passed as parameters: with server-side binding a repeated statement is prepared,
+    and a prepared statement's generic plan matches an index expression only when its
+    constants are in the SQL."""
+
+    function = "REPLACE"
+    template = "%(function)s(%(expressions)s, '-', '')"
+    arity = 1
+    output_field = CharField()
 
 
 def normalise_tax_code(raw: str) -> str:

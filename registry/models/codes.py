@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry.choices import ChangeSource, CodeKind, CodeStatus
-from registry.keys import normalise_code
+from registry.keys import DashlessCode, normalise_code
 from registry.models.base import RegistryModel
 from registry.models.catalog import Crop, Market
 from registry.models.certificates import VietGAPCertificate
@@ -224,6 +224,8 @@ class AreaCode(RegisteredCode):
                 name="area_code_boundary_bbox_idx",
             ),
             models.Index(fields=["longitude", "latitude"], name="area_code_point_idx"),
+            # a code typed without dashes (registry.public.pages.canonical_code)
+            models.Index(DashlessCode("code"), name="area_code_dashless_idx"),
         ]
 
     @classmethod
@@ -336,7 +338,11 @@ class PackingHouse(RegisteredCode):
                 name="packing_house_longitude_range",
             ),
         ]
-        indexes = [models.Index(fields=["longitude", "latitude"], name="packing_house_point_idx")]
+        indexes = [
+            models.Index(fields=["longitude", "latitude"], name="packing_house_point_idx"),
+            # a code typed without dashes (registry.public.pages.canonical_code)
+            models.Index(DashlessCode("code"), name="packing_house_dashless_idx"),
+        ]
 
     def clean(self) -> None:
         if self.code and not self.code_checked_unique:

@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.db.models import F, Value
-from django.db.models.functions import Replace
+from django.db.models import QuerySet
 from django.utils.translation import get_language, gettext
 
 from registry import reference
@@ -22,7 +21,7 @@ from registry.choices import (
     Verdict,
 )
 from registry.imports import IMPORT_REASON
-from registry.keys import normalise_code
+from registry.keys import DashlessCode, dashless_code, normalise_code
 from registry.models import (
     AreaCode,
     AreaCodeMarket,
@@ -133,20 +132,24 @@ PACKING_HOUSES = Subject(
 
 def canonical_code(model, raw: str) -> str | None:
     """The stored code a person meant: any case, any dashes (``vnslor0001`` finds
-    ``VN-SLOR-0001``). Only a miss of the exact key reaches the dash-blind comparison, which
-    reads the table (codes are never typed without dashes by the registry itself)."""
+    ``VN-SLOR-0001``); None when no code or more than one matches. The exact key is tried
+    first; a miss compares the codes without their dashes, from the index on that expression
+    (``*_dashless_idx``)."""
     wanted = normalise_code(raw)
     if model.objects.filter(code=wanted).exists():
         return wanted
-    bare = wanted.replace("-", "")
+    bare = dashless_code(raw)
     if not bare:
         return None
-    matches = list(
-        model.objects.annotate(bare=Replace(F("code"), Value("-"), Value("")))
-        .filter(bare=bare)
-        .values_list("code", flat=True)[:2]
-    )
+    matches = list(dashless_matches(model, bare).values_list("code", flat=True)[:2])
     return matches[0] if len(matches) == 1 else None
+
+
+def dashless_matches(model, bare: str) -> QuerySet:
+    """The codes that read ``bare`` without their dashes. Compares ``DashlessCode``, the very
+    expression the index holds, and orders nothing: an ``ORDER BY code`` could lead the
+    planner to walk the code's own index instead."""
+    return model.objects.alias(bare=DashlessCode("code")).filter(bare=bare).order_by()
 
 
 def markets() -> dict:

@@ -155,5 +155,8 @@ def code_label(request, code):
     """One printable A6 label: code, cooperative, crop and the QR code."""
     context = listing.labels(request, pages.AreaCode.objects.filter(code=code))
     if not context["labels"]:
-        return area_code_page(request, code)  # the unknown code's page, or its redirect
+        canonical = pages.canonical_code(pages.AreaCode, code)
+        if canonical is None:
+            return render(request, "public/not_found.html", {"code": code}, status=404)
+        return HttpResponsePermanentRedirect(reverse("public:code-label", args=[canonical]))
     return render(request, "public/labels.html", context)
