@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0019_boundaries_and_points'),
+        ('registry', '0020_administrators_lift_lockouts'),
     ]
 
     operations = [
