@@ -105,12 +105,15 @@ class Overlap:
     area_ha: Decimal
 
 
-def overlaps_with(geometry, bounds, exclude_ids=(), others=()) -> list[Overlap]:
-    """The codes (already stored, but not ``exclude_ids``) and ``others`` (``(id, code,
-    shapely geometry)`` not stored yet, e.g. an import's other features) whose boundary shares
-    more than the minimum with ``geometry``, largest first."""
+def overlaps_with(geometry, bounds, exclude_ids=(), others=(), among=None) -> list[Overlap]:
+    """The codes (already stored, but not ``exclude_ids``; only those of the queryset
+    ``among`` when given) and ``others`` (``(id, code, shapely geometry)`` not stored yet,
+    e.g. an import's other features) whose boundary shares more than the minimum with
+    ``geometry``, largest first. The one test of what an overlap is: a saved boundary, an
+    import's preview and ``manage.py recompute_overlaps`` all ask it."""
+    stored = AreaCode.objects.all() if among is None else among
     candidates = (
-        AreaCode.objects.filter(near_q(*bounds))
+        stored.filter(near_q(*bounds))
         .exclude(pk__in=list(exclude_ids))
         .values_list("pk", "code", "boundary")
     )
