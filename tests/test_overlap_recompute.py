@@ -126,3 +126,70 @@ def test_a_dry_run_says_what_would_change_and_changes_nothing(settings, layout):
     assert output.startswith("[dry run] ")
     assert "2 pair(s) added, 0 removed, 0 with a new area; 3 pair(s) in all" in output
     assert_pairs(layout, "AB")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_boundary_saved_during_a_run_is_not_overwritten_by_it(settings, layout):
+    """Two real connections: C's boundary is moved far away in a transaction left open; a run
+    started meanwhile must wait for it (the pairs table's lock), then read C's new boundary, and
+    not write the pairs of C's old one (under 0.01 ha: A∩C and B∩C)."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from registry.models import AreaCode
+    from registry.overlaps import recompute_overlaps
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time")
+    settings.OVERLAP_MIN_HA = "0.01"
+    saved, release, finished = threading.Event(), threading.Event(), threading.Event()
+    errors = []
+
+    def move_c_and_hold():
+        try:
+            with transaction.atomic():
+                code = AreaCode.objects.get(code=layout["C"])
+                code.boundary = shifted(5000, metres=100)
+                code.save()
+                saved.set()
+                release.wait(30)
+        except Exception as error:  # pragma: no cover - shown by the assertion below
+            errors.append(error)
+        finally:
+            saved.set()
+            connection.close()
+
+    def run():
+        try:
+            recompute_overlaps()
+        except Exception as error:  # pragma: no cover
+            errors.append(error)
+        finally:
+            finished.set()
+            connection.close()
+
+    mover = threading.Thread(target=move_c_and_hold)
+    mover.start()
+    assert saved.wait(30)
+    runner = threading.Thread(target=run)
+    runner.start()
+    deadline = time.monotonic() + 30
+    waiting = False
+    while not finished.is_set() and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE%%'"
+            )
+            waiting = cursor.fetchone()[0] > 0
+        if waiting:
+            break
+        finished.wait(0.05)
+    release.set()
+    mover.join(30)
+    runner.join(60)
+    assert not errors, errors
+    assert_pairs(layout, "AB")  # without the lock, A∩C and B∩C of C's old boundary stay
+    assert waiting, "the run waited for the open transaction"
