@@ -9,6 +9,8 @@
   than ``OVERLAP_MIN_HA`` with it (default 0.05 ha, measured on the ellipsoid) is recorded as a
   ``BoundaryOverlap`` pair, and the code's old pairs are removed. Candidates are narrowed in
   SQL by bounding box through an index (``near_q``); the geometry test runs only on those.
+  A changed threshold applies to pairs written afterwards; ``manage.py recompute_overlaps``
+  (``registry.overlaps``) writes every pair again under it, asking the same ``overlaps_with``.
 """
 
 from __future__ import annotations
