@@ -8,8 +8,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -17,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry import boundary_imports, imports
+from registry.api import geojson, representations
 from registry.models import AreaCode, BoundaryOverlap
 from registry.rules import boundaries
 
@@ -87,47 +89,56 @@ class BoundaryAdminMixin:
                 self.admin_site.admin_view(self.codes_map_view),
                 name="registry_areacode_map",
             ),
+            path(
+                "map/data.geojson",
+                self.admin_site.admin_view(self.codes_map_data),
+                name="registry_areacode_map_data",
+            ),
             *super().get_urls(),
         ]
 
-    #: the changelist's parameters the API list reads under another name, and those it reads
-    #: as they are (the rest, such as the page, ordering or issue year, are left out)
-    MAP_RENAMED = {"kind__exact": "kind", "crop__id__exact": "crop"}
-    MAP_KEPT = (
-        "market",
-        "status",
-        "province",
-        "commune",
-        "supervision",
-        "certificate_validity",
-        "has_boundary",
-        "area_mismatch",
-        "overlapping",
-        "q",
-    )
+    #: the changelist's parameters that do not choose codes (a stale page number would be
+    #: refused by the list)
+    MAP_DROPPED = ("p", "all")
 
     def codes_map_view(self, request):
-        """The changelist's codes on a map, fed by the API's GeoJSON with the same filters."""
+        """The changelist's codes on a map. The data is the changelist's own queryset
+        (``codes_map_data``, given the changelist's query string as it is): every list filter,
+        the issue year and the search apply, and any filter added later does too."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        params = QueryDict(mutable=True)
-        for name, values in request.GET.lists():
-            api_name = self.MAP_RENAMED.get(name, name if name in self.MAP_KEPT else None)
-            if api_name:
-                params.setlist(api_name, values)
-        params["format"] = "geojson"
+        params = request.GET.copy()
+        for name in self.MAP_DROPPED:
+            params.pop(name, None)
+        data_url = reverse("admin:registry_areacode_map_data")
         context = {
             **self.admin_site.each_context(request),
             "opts": AreaCode._meta,
             "title": gettext("Map of the growing-area codes"),
             "query": request.GET.urlencode(),
             "codes_map": {
-                "geojsonUrl": f"{reverse('area-code-list')}?{params.urlencode()}",
+                "geojsonUrl": f"{data_url}?{params.urlencode()}" if params else data_url,
                 "tileUrl": settings.MAP_TILE_URL,
                 "attribution": settings.MAP_TILE_ATTRIBUTION,
             },
         }
         return TemplateResponse(request, "admin/registry/codes_map.html", context)
+
+    def codes_map_data(self, request):
+        """GeoJSON of the codes the changelist with this query string selects, every page
+        (as the CSV download): Features as the API's ``?format=geojson`` writes them."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return JsonResponse({"detail": "Unknown filter."}, status=400)
+        return StreamingHttpResponse(
+            geojson.feature_collection(
+                representations.AreaCodes, changelist.queryset.prefetch_related(None)
+            ),
+            content_type=f"{geojson.MEDIA_TYPE}; charset=utf-8",
+        )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

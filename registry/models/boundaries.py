@@ -2,7 +2,9 @@
 
 A pair is derived, never typed: ``registry.rules.boundaries.record_overlaps`` writes a code's
 pairs again whenever its boundary is saved (removing the old ones), so the table always says
-what the boundaries say now. Each pair is stored once, the code with the smaller id first.
+what the boundaries say now; after ``OVERLAP_MIN_HA`` changes, ``manage.py recompute_overlaps``
+(``registry.overlaps``) writes them again. Each pair is stored once, the code with the smaller
+id first.
 """
 
 from django.db import models

@@ -9,6 +9,8 @@
   than ``OVERLAP_MIN_HA`` with it (default 0.05 ha, measured on the ellipsoid) is recorded as a
   ``BoundaryOverlap`` pair, and the code's old pairs are removed. Candidates are narrowed in
   SQL by bounding box through an index (``near_q``); the geometry test runs only on those.
+  A changed threshold applies to pairs written afterwards; ``manage.py recompute_overlaps``
+  (``registry.overlaps``) writes every pair again under it, asking the same ``overlaps_with``.
 """
 
 from __future__ import annotations
@@ -105,12 +107,15 @@ class Overlap:
     area_ha: Decimal
 
 
-def overlaps_with(geometry, bounds, exclude_ids=(), others=()) -> list[Overlap]:
-    """The codes (already stored, but not ``exclude_ids``) and ``others`` (``(id, code,
-    shapely geometry)`` not stored yet, e.g. an import's other features) whose boundary shares
-    more than the minimum with ``geometry``, largest first."""
+def overlaps_with(geometry, bounds, exclude_ids=(), others=(), among=None) -> list[Overlap]:
+    """The codes (already stored, but not ``exclude_ids``; only those of the queryset
+    ``among`` when given) and ``others`` (``(id, code, shapely geometry)`` not stored yet,
+    e.g. an import's other features) whose boundary shares more than the minimum with
+    ``geometry``, largest first. The one test of what an overlap is: a saved boundary, an
+    import's preview and ``manage.py recompute_overlaps`` all ask it."""
+    stored = AreaCode.objects.all() if among is None else among
     candidates = (
-        AreaCode.objects.filter(near_q(*bounds))
+        stored.filter(near_q(*bounds))
         .exclude(pk__in=list(exclude_ids))
         .values_list("pk", "code", "boundary")
     )

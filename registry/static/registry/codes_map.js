@@ -1,5 +1,6 @@
-/* The area codes of the admin's list on a map (issue 14): the same filters, read from the API
-   as GeoJSON (?format=geojson), boundaries as outlines and codes without one as dots. */
+/* The area codes of the admin's list on a map (issue 14): exactly the codes the list selects
+   (its filters, issue year and search), read as GeoJSON from the admin's map/data.geojson,
+   which runs the list's own query; boundaries as outlines and codes without one as dots. */
 (function () {
   "use strict";
   function start() {
@@ -13,7 +14,10 @@
     L.control.scale({ imperial: false }).addTo(map);
     map.setView([16.0, 106.0], 6);
     fetch(config.geojsonUrl, { headers: { Accept: "application/geo+json" }, credentials: "same-origin" })
-      .then((response) => response.json())
+      .then((response) => {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      })
       .then((collection) => {
         const layer = L.geoJSON(collection, {
           style: { color: "#0b6e4f", weight: 2 },
@@ -23,6 +27,9 @@
         if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds().pad(0.1));
         element.dataset.features = String(collection.features.length);
         element.dataset.ready = "true";
+      })
+      .catch((error) => {
+        element.dataset.error = error.message;
       });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
