@@ -42,6 +42,7 @@ from import_export.formats import base_formats
 from import_export.tmp_storages import BaseStorage
 from simple_history.models import HistoricalRecords
 
+from registry import changes as change_feed
 from registry import exports, keys
 from registry.choice_widget import ChoicesWidget
 from registry.models import (
@@ -847,6 +848,8 @@ class InspectionResource(RegistryResource):
 
     #: errors the model names by field, shown under the file's column
     COLUMN_OF = {"area_code": "code"}
+    #: the change feed's events carry the markets, written by ``write_related``
+    records_feed_after_related = True
 
     def validate_related(self, batch: list) -> None:
         """Unknown ids; the markets column, parsed, checked and compared with the markets the
@@ -916,6 +919,7 @@ class InspectionResource(RegistryResource):
                 default_user=user,
                 default_change_reason=IMPORT_REASON,
             )
+        self.record_feed(batch)
         recorded = [  # every row the import wrote has a new history entry
             row.instance.pk
             for row in batch
@@ -923,6 +927,27 @@ class InspectionResource(RegistryResource):
         ]
         if recorded:
             self.snapshot_markets(recorded)
+
+    def record_feed(self, batch: list) -> None:
+        """The change feed's events, with the markets now written: an ``inspection_result``
+        per new inspection, an ``inspection_change`` per inspection whose result, kind or
+        date the file changed (``registry.changes``)."""
+        codes = {market.pk: market.code for market in self.markets()}
+        markets = {
+            row.instance.pk: sorted(codes[pk] for pk in self._markets_after[row.number])
+            for row in batch
+            if row.kind in ("new", "update")
+        }
+        new = [row.instance for row in batch if row.kind == "new"]
+        change_feed.record_inspections(new, markets=markets)
+        change_feed.record_inspection_changes(
+            [
+                (row.instance, change_feed.shown(row.original))
+                for row in batch
+                if row.kind == "update" and set(row.changed) & set(change_feed.INSPECTION_SHOWN)
+            ],
+            markets=markets,
+        )
 
     @staticmethod
     def snapshot_markets(pks: list[int]) -> None:
