@@ -2,7 +2,8 @@
 
 **Recording.** ``record_status_changes``, ``record_created`` and ``record_certificate_expiry``
 write ``ChangeEvent`` rows inside the caller's transaction (the status-change service, the
-signals on new codes and inspections, the spreadsheet import, ``expire_records``), and hand
+signals on new codes, the spreadsheet import, ``expire_records``; an inspection's events, which
+wait for its markets: ``registry.inspection_feed``), and hand
 them to the webhooks' fan-out (``registry.webhooks.enqueue``), which defers its job in the same
 transaction. A constant number of queries per call, however many events.
 
@@ -28,17 +29,17 @@ import base64
 import binascii
 from collections.abc import Iterable, Sequence
 
-from django.db import connections, models, transaction
+from django.db import connections, models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from registry.choices import ChangeKind, ChangeSubject, CodeStatus
-from registry.models import AreaCode, ChangeEvent, Inspection, PackingHouse, VietGAPCertificate
+from registry.models import AreaCode, ChangeEvent, PackingHouse, VietGAPCertificate
 
 #: the position before every event
 START = (0, 0)
 
-_SUBJECT_KEYS = {
+SUBJECT_KEYS = {
     AreaCode: (
         ChangeSubject.AREA_CODE,
         {
@@ -86,9 +87,9 @@ def record(events: Sequence[ChangeEvent]) -> list[ChangeEvent]:
     return created
 
 
-def _keys_by_pk(model, pks: Iterable[int]) -> dict[int, dict]:
+def keys_by_pk(model, pks: Iterable[int]) -> dict[int, dict]:
     """The natural keys each subject's events carry, for many subjects in one query."""
-    _subject_type, paths = _SUBJECT_KEYS[model]
+    _subject_type, paths = SUBJECT_KEYS[model]
     rows = model._default_manager.filter(pk__in=set(pks)).values("pk", "code", *paths.values())
     return {
         row["pk"]: {"subject_code": row["code"]}
@@ -101,8 +102,8 @@ def record_status_changes(subject_model, entries: Sequence) -> list[ChangeEvent]
     """One event per status-history entry (``change_status``/``change_statuses``)."""
     if not entries:
         return []
-    keys = _keys_by_pk(subject_model, (entry.subject_id for entry in entries))
-    subject_type = _SUBJECT_KEYS[subject_model][0]
+    keys = keys_by_pk(subject_model, (entry.subject_id for entry in entries))
+    subject_type = SUBJECT_KEYS[subject_model][0]
     return record(
         [
             ChangeEvent(
@@ -126,13 +127,13 @@ def record_status_changes(subject_model, entries: Sequence) -> list[ChangeEvent]
 
 
 def record_created(model, instances: Sequence[models.Model]) -> list[ChangeEvent]:
-    """Events for new records: a new code (area code, packing house), an inspection's result.
-    Other models record nothing."""
+    """Events for new codes (area codes, packing houses); other models record nothing here
+    (an inspection's events, which carry its markets: ``registry.inspection_feed``)."""
     if not instances:
         return []
-    if model in _SUBJECT_KEYS:
-        keys = _keys_by_pk(model, (instance.pk for instance in instances))
-        subject_type = _SUBJECT_KEYS[model][0]
+    if model in SUBJECT_KEYS:
+        keys = keys_by_pk(model, (instance.pk for instance in instances))
+        subject_type = SUBJECT_KEYS[model][0]
         return record(
             [
                 ChangeEvent(
@@ -145,202 +146,7 @@ def record_created(model, instances: Sequence[models.Model]) -> list[ChangeEvent
                 for instance in instances
             ]
         )
-    if model is Inspection:
-        return record_inspections(instances)
     return []
-
-
-#: What the feed shows of an inspection besides its subject and markets: a change of one of
-#: these is an ``inspection_change`` event; a change of anything else (findings, inspectors,
-#: record number, samples, files) records nothing.
-INSPECTION_SHOWN = ("result", "kind", "inspected_on")
-
-
-def _inspection_markets(inspections: Sequence[Inspection]) -> dict[int, list[str]]:
-    """The market codes each inspection's events carry: its own markets or, when it names
-    none (it concerns every market of its code), the markets its code or packing house still
-    has (active or suspended, as supervision counts them: ``supervision.supervised_markets``);
-    ``[""]`` (no market in particular: every ``market`` filter passes it) when that is none
-    either. One query for the links, and one per kind of subject that has an inspection
-    without markets."""
-    own: dict[int, list[str]] = {inspection.pk: [] for inspection in inspections}
-    links = Inspection.markets.through.objects.filter(inspection_id__in=list(own))
-    for pk, code in links.values_list("inspection_id", "market__code"):
-        own[pk].append(code)
-    return _with_subjects_markets(inspections, own)
-
-
-def _with_subjects_markets(inspections, own: dict[int, list[str]]) -> dict[int, list[str]]:
-    from registry.rules.queries import status_models
-    from registry.rules.supervision import supervised_markets
-
-    bare = [inspection for inspection in inspections if not own.get(inspection.pk)]
-    held: dict[tuple, list[tuple[str, str]]] = {}
-    for model, relation in ((AreaCode, "area_code_id"), (PackingHouse, "packing_house_id")):
-        subjects = {getattr(i, relation) for i in bare if getattr(i, relation)}
-        if subjects:
-            current_model, _history = status_models(model)
-            rows = current_model.objects.filter(subject_id__in=subjects)
-            for subject, market, status in rows.values_list("subject_id", "market__code", "status"):
-                held.setdefault((model, subject), []).append((market, status))
-    found = {}
-    for inspection in inspections:
-        markets = own.get(inspection.pk) or supervised_markets(
-            held.get(_subject_of(inspection), [])
-        )
-        found[inspection.pk] = sorted(markets) or [""]
-    return found
-
-
-def _subject_of(inspection: Inspection) -> tuple:
-    if inspection.area_code_id:
-        return (AreaCode, inspection.area_code_id)
-    return (PackingHouse, inspection.packing_house_id)
-
-
-def record_inspections(
-    inspections: Sequence[Inspection],
-    kind: str = ChangeKind.INSPECTION_RESULT,
-    payloads: dict[int, dict] | None = None,
-    markets: dict[int, list[str]] | None = None,
-) -> list[ChangeEvent]:
-    """One event per market an inspection concerns (``_inspection_markets``; ``markets``
-    when the caller knows the inspections' own market codes). ``payloads`` by inspection pk,
-    by default the inspection as it is (result, kind, reference)."""
-    if not inspections:
-        return []
-    by_model = {AreaCode: set(), PackingHouse: set()}
-    for inspection in inspections:
-        model, pk = _subject_of(inspection)
-        by_model[model].add(pk)
-    keys = {model: _keys_by_pk(model, pks) for model, pks in by_model.items() if pks}
-    if markets is None:
-        concerned = _inspection_markets(inspections)
-    else:
-        concerned = _with_subjects_markets(inspections, markets)
-    events = []
-    for inspection in inspections:
-        model, subject_pk = _subject_of(inspection)
-        payload = (payloads or {}).get(inspection.pk) or {
-            "result": inspection.result,
-            "inspection_kind": inspection.kind,
-            "reference": inspection.reference,
-        }
-        for market_code in concerned[inspection.pk]:
-            events.append(
-                ChangeEvent(
-                    kind=kind,
-                    subject_type=_SUBJECT_KEYS[model][0],
-                    market_code=market_code,
-                    effective_on=inspection.inspected_on,
-                    payload=payload,
-                    **keys[model][subject_pk],
-                )
-            )
-    return record(events)
-
-
-def shown(values) -> dict:
-    """What the feed shows of an inspection (``INSPECTION_SHOWN``), as the payloads write it,
-    from its field values (an instance's ``__dict__``, or the import's ``row.original``)."""
-    found = {name: values.get(name) for name in INSPECTION_SHOWN}
-    if found["inspected_on"] is not None:
-        found["inspected_on"] = str(found["inspected_on"])
-    return found
-
-
-def change_payload(inspection: Inspection, before: dict, after: dict) -> dict:
-    """The payload of an ``inspection_change`` event: the old and new result, kind and date,
-    as a status change gives ``from_status``/``to_status``."""
-    return {
-        "from_result": before["result"],
-        "to_result": after["result"],
-        "from_inspection_kind": before["kind"],
-        "to_inspection_kind": after["kind"],
-        "from_inspected_on": before["inspected_on"],
-        "to_inspected_on": after["inspected_on"],
-        "reference": inspection.reference,
-    }
-
-
-def record_inspection_changes(changed: Sequence[tuple[Inspection, dict]], markets=None):
-    """``inspection_change`` events for inspections whose result, kind or date changed:
-    ``(inspection as saved, shown(before))`` pairs; the unchanged are skipped."""
-    payloads, inspections = {}, []
-    for inspection, before in changed:
-        after = shown(inspection.__dict__)
-        if before != after:
-            inspections.append(inspection)
-            payloads[inspection.pk] = change_payload(inspection, before, after)
-    return record_inspections(inspections, ChangeKind.INSPECTION_CHANGE, payloads, markets)
-
-
-# An inspection's markets are a many-to-many, written after the row (by the admin's form, the
-# API's serializer, the import, or code that calls ``inspection.markets.set``): its event is
-# recorded once they are. Saving an inspection (new, or with a changed result, kind or date)
-# marks it *pending*; the event is recorded, in the same transaction, by the first of
-#
-# 1. ``record_inspection(inspection)``, which the admin, the API and the sample data call
-#    after writing the markets (whether there are any or none);
-# 2. the ``m2m_changed`` signal when markets are added to the same instance (``markets.set``,
-#    ``markets.add``);
-# 3. failing both, at the transaction's commit (``transaction.on_commit``): then in a
-#    transaction of its own, just after. In autocommit, where the save was its own
-#    transaction, that is at once, with no markets.
-
-
-def remember_shown(sender, instance, **kwargs) -> None:
-    """``post_init``: what the feed shows of the inspection as loaded (a change compares
-    against it)."""
-    if not instance._state.adding or instance.pk is not None:
-        instance._feed_shown = shown(instance.__dict__)
-
-
-def inspection_saved(sender, instance, created: bool, raw: bool = False, using=None, **kw):
-    """``post_save`` of ``Inspection``: mark the event pending (see above)."""
-    if raw:
-        return
-    now = shown(instance.__dict__)
-    before = getattr(instance, "_feed_shown", None)
-    instance._feed_shown = now
-    pending = instance.__dict__.get("_feed_pending")
-    if pending is None:
-        if not created and before is None:
-            return  # loaded without these fields (``.only()``): nothing known to compare
-        if not created and before == now:
-            return
-        instance._feed_pending = {"created": created, "before": before}
-    transaction.on_commit(lambda: _record_late(instance, using), using=using)
-
-
-def record_inspection(inspection: Inspection) -> list[ChangeEvent]:
-    """Record the inspection's pending event (none: nothing), now that its markets are
-    written."""
-    pending = inspection.__dict__.pop("_feed_pending", None)
-    if pending is None:
-        return []
-    if pending["created"]:
-        return record_inspections([inspection])
-    return record_inspection_changes([(inspection, pending["before"])])
-
-
-def _record_late(inspection: Inspection, using) -> None:
-    if "_feed_pending" in inspection.__dict__:
-        with transaction.atomic(using=using):
-            record_inspection(inspection)
-
-
-def inspection_markets_changed(sender, instance, action: str, reverse: bool, **kwargs) -> None:
-    """``m2m_changed`` of ``Inspection.markets``: markets added to a pending inspection."""
-    if action == "post_add" and not reverse and isinstance(instance, Inspection):
-        record_inspection(instance)
-
-
-def inspection_deleted(sender, instance, raw: bool = False, **kwargs) -> None:
-    """``pre_delete`` of ``Inspection`` (the admin may delete one): an ``inspection_deletion``
-    event, read while its markets still exist, in the deleting transaction."""
-    instance.__dict__.pop("_feed_pending", None)
-    record_inspections([instance], ChangeKind.INSPECTION_DELETION)
 
 
 def record_certificate_expiry(certificate: VietGAPCertificate) -> list[ChangeEvent]:
@@ -372,7 +178,7 @@ def record_boundary_change(code: AreaCode) -> list[ChangeEvent]:
     calls it on the save that changed it); the event carries the new measured area."""
     from registry.rules import dates
 
-    keys = _keys_by_pk(AreaCode, [code.pk])
+    keys = keys_by_pk(AreaCode, [code.pk])
     area = code.measured_area_ha
     return record(
         [
@@ -393,7 +199,7 @@ def record_boundary_change(code: AreaCode) -> list[ChangeEvent]:
 def record_on_create(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
     """``post_save`` receiver (connected in ``RegistryConfig.ready``) for codes saved one at
     a time: the admin, the API, the sample data. Bulk writers call ``record_created``.
-    Inspections have receivers of their own (``inspection_saved``)."""
+    Inspections have receivers of their own (``registry.inspection_feed``)."""
     if created and not raw:
         record_created(sender, [instance])
 
@@ -403,14 +209,13 @@ RECORDED_ON_CREATE = (AreaCode, PackingHouse)
 
 def connect_signals() -> None:
     """Connect the receivers that record events (``RegistryConfig.ready``)."""
-    from django.db.models.signals import m2m_changed, post_init, post_save, pre_delete
+    from django.db.models.signals import post_save
+
+    from registry import inspection_feed
 
     for model in RECORDED_ON_CREATE:
         post_save.connect(record_on_create, sender=model)
-    post_init.connect(remember_shown, sender=Inspection)
-    post_save.connect(inspection_saved, sender=Inspection)
-    m2m_changed.connect(inspection_markets_changed, sender=Inspection.markets.through)
-    pre_delete.connect(inspection_deleted, sender=Inspection)
+    inspection_feed.connect_signals()
 
 
 # --- Reading ---------------------------------------------------------------------------------

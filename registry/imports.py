@@ -42,8 +42,7 @@ from import_export.formats import base_formats
 from import_export.tmp_storages import BaseStorage
 from simple_history.models import HistoricalRecords
 
-from registry import changes as change_feed
-from registry import exports, keys
+from registry import exports, inspection_feed, keys
 from registry.choice_widget import ChoicesWidget
 from registry.models import (
     AreaCode,
@@ -863,7 +862,7 @@ class InspectionResource(RegistryResource):
                 "inspection_id", "market__code"
             ):
                 current[pk].add(code)
-        self._markets_after = {}
+        self._markets_before, self._markets_after = current, {}
         for row in batch:
             for name, key in self.COLUMN_OF.items():
                 if name in row.errors:
@@ -930,21 +929,26 @@ class InspectionResource(RegistryResource):
 
     def record_feed(self, batch: list) -> None:
         """The change feed's events, with the markets now written: an ``inspection_result``
-        per new inspection, an ``inspection_change`` per inspection whose result, kind or
-        date the file changed (``registry.changes``)."""
+        per new inspection, an ``inspection_change`` per inspection whose result, kind, date
+        or markets the file changed (``registry.inspection_feed``)."""
         codes = {market.pk: market.code for market in self.markets()}
         markets = {
             row.instance.pk: sorted(codes[pk] for pk in self._markets_after[row.number])
             for row in batch
             if row.kind in ("new", "update")
         }
-        new = [row.instance for row in batch if row.kind == "new"]
-        change_feed.record_inspections(new, markets=markets)
-        change_feed.record_inspection_changes(
+        inspection_feed.record_inspections(
+            [row.instance for row in batch if row.kind == "new"], markets=markets
+        )
+        inspection_feed.record_inspection_changes(
             [
-                (row.instance, change_feed.shown(row.original))
+                (
+                    row.instance,
+                    inspection_feed.shown(row.original),
+                    sorted(self._markets_before[row.instance.pk]),
+                )
                 for row in batch
-                if row.kind == "update" and set(row.changed) & set(change_feed.INSPECTION_SHOWN)
+                if row.kind == "update"
             ],
             markets=markets,
         )

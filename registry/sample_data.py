@@ -18,8 +18,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from registry import changes as change_feed
-from registry import roles
+from registry import inspection_feed, roles
 from registry.models import (
     AreaCode,
     CertificationBody,
@@ -682,7 +681,7 @@ def _inspection(subject, on, kind, result, number, summary, **extra):
     )
     summary.add("inspections", created)
     if not extra.get("markets_follow"):
-        change_feed.record_inspection(inspection)  # its event, for every market of the code
+        inspection_feed.record_inspection(inspection)  # its event, for every market of the code
     return inspection
 
 
