@@ -613,11 +613,28 @@ def test_an_inspection_created_through_the_api_or_the_orm_carries_its_markets(wo
     )
     assert response.status_code == 201, response.json()
     assert feed() == [("inspection_result", "VN-SLOR-0002", "CN")]
+    response = api.post(
+        f"{API}/inspections/",
+        {
+            "code": "VN-SLOR-0002",
+            "inspected_on": "2025-03-03",
+            "inspecting_body": "Chi cục",
+            "kind": "periodic",
+            "result": "compliant",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert feed()[1:] == [
+        ("inspection_result", "VN-SLOR-0002", "AU"),
+        ("inspection_result", "VN-SLOR-0002", "CN"),
+        ("inspection_result", "VN-SLOR-0002", "US"),
+    ], "no market named: the code's, in the request's transaction"
     # Code that creates the row and then sets its markets, in one transaction, as tests do.
     with transaction.atomic():
         found = inspection("area_code", world["code"], result="findings_to_correct")
         found.markets.set([world["au"]])
-    assert feed()[1:] == [("inspection_result", "VN-SLOR-0001", "AU")]
+    assert feed()[4:] == [("inspection_result", "VN-SLOR-0001", "AU")]
 
 
 def test_a_corrected_result_kind_or_date_records_a_change_and_nothing_else_does(
