@@ -10,7 +10,7 @@ class RegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_migrate, post_save
+        from django.db.models.signals import post_migrate
 
         from registry import append_only, changes
         from registry.data_version import install_after_migrate
@@ -19,8 +19,7 @@ class RegistryConfig(AppConfig):
         # Every table of the app's models moves the data version, new ones included.
         post_migrate.connect(install_after_migrate, sender=self)
         post_migrate.connect(append_only.install_after_migrate, sender=self)  # history tables
-        for model in changes.RECORDED_ON_CREATE:  # the change feed's new codes and inspections
-            post_save.connect(changes.record_on_create, sender=model)
+        changes.connect_signals()  # the change feed's new codes and inspections
 
 
 class RegistryAdminConfig(admin_apps.AdminConfig):

@@ -2,7 +2,8 @@
 
 **Recording.** ``record_status_changes``, ``record_created`` and ``record_certificate_expiry``
 write ``ChangeEvent`` rows inside the caller's transaction (the status-change service, the
-signals on new codes and inspections, the spreadsheet import, ``expire_records``), and hand
+signals on new codes, the spreadsheet import, ``expire_records``; an inspection's events, which
+wait for its markets: ``registry.inspection_feed``), and hand
 them to the webhooks' fan-out (``registry.webhooks.enqueue``), which defers its job in the same
 transaction. A constant number of queries per call, however many events.
 
@@ -33,12 +34,12 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from registry.choices import ChangeKind, ChangeSubject, CodeStatus
-from registry.models import AreaCode, ChangeEvent, Inspection, PackingHouse, VietGAPCertificate
+from registry.models import AreaCode, ChangeEvent, PackingHouse, VietGAPCertificate
 
 #: the position before every event
 START = (0, 0)
 
-_SUBJECT_KEYS = {
+SUBJECT_KEYS = {
     AreaCode: (
         ChangeSubject.AREA_CODE,
         {
@@ -86,9 +87,9 @@ def record(events: Sequence[ChangeEvent]) -> list[ChangeEvent]:
     return created
 
 
-def _keys_by_pk(model, pks: Iterable[int]) -> dict[int, dict]:
+def keys_by_pk(model, pks: Iterable[int]) -> dict[int, dict]:
     """The natural keys each subject's events carry, for many subjects in one query."""
-    _subject_type, paths = _SUBJECT_KEYS[model]
+    _subject_type, paths = SUBJECT_KEYS[model]
     rows = model._default_manager.filter(pk__in=set(pks)).values("pk", "code", *paths.values())
     return {
         row["pk"]: {"subject_code": row["code"]}
@@ -101,8 +102,8 @@ def record_status_changes(subject_model, entries: Sequence) -> list[ChangeEvent]
     """One event per status-history entry (``change_status``/``change_statuses``)."""
     if not entries:
         return []
-    keys = _keys_by_pk(subject_model, (entry.subject_id for entry in entries))
-    subject_type = _SUBJECT_KEYS[subject_model][0]
+    keys = keys_by_pk(subject_model, (entry.subject_id for entry in entries))
+    subject_type = SUBJECT_KEYS[subject_model][0]
     return record(
         [
             ChangeEvent(
@@ -126,13 +127,13 @@ def record_status_changes(subject_model, entries: Sequence) -> list[ChangeEvent]
 
 
 def record_created(model, instances: Sequence[models.Model]) -> list[ChangeEvent]:
-    """Events for new records: a new code (area code, packing house), an inspection's result.
-    Other models record nothing."""
+    """Events for new codes (area codes, packing houses); other models record nothing here
+    (an inspection's events, which carry its markets: ``registry.inspection_feed``)."""
     if not instances:
         return []
-    if model in _SUBJECT_KEYS:
-        keys = _keys_by_pk(model, (instance.pk for instance in instances))
-        subject_type = _SUBJECT_KEYS[model][0]
+    if model in SUBJECT_KEYS:
+        keys = keys_by_pk(model, (instance.pk for instance in instances))
+        subject_type = SUBJECT_KEYS[model][0]
         return record(
             [
                 ChangeEvent(
@@ -145,37 +146,7 @@ def record_created(model, instances: Sequence[models.Model]) -> list[ChangeEvent
                 for instance in instances
             ]
         )
-    if model is Inspection:
-        return _record_inspections(instances)
     return []
-
-
-def _record_inspections(inspections: Sequence[Inspection]) -> list[ChangeEvent]:
-    by_model = {AreaCode: [], PackingHouse: []}
-    for inspection in inspections:
-        if inspection.area_code_id:
-            by_model[AreaCode].append(inspection.area_code_id)
-        else:
-            by_model[PackingHouse].append(inspection.packing_house_id)
-    keys = {model: _keys_by_pk(model, pks) for model, pks in by_model.items() if pks}
-    events = []
-    for inspection in inspections:
-        model = AreaCode if inspection.area_code_id else PackingHouse
-        subject_pk = inspection.area_code_id or inspection.packing_house_id
-        events.append(
-            ChangeEvent(
-                kind=ChangeKind.INSPECTION_RESULT,
-                subject_type=_SUBJECT_KEYS[model][0],
-                effective_on=inspection.inspected_on,
-                payload={
-                    "result": inspection.result,
-                    "inspection_kind": inspection.kind,
-                    "reference": inspection.reference,
-                },
-                **keys[model][subject_pk],
-            )
-        )
-    return record(events)
 
 
 def record_certificate_expiry(certificate: VietGAPCertificate) -> list[ChangeEvent]:
@@ -207,7 +178,7 @@ def record_boundary_change(code: AreaCode) -> list[ChangeEvent]:
     calls it on the save that changed it); the event carries the new measured area."""
     from registry.rules import dates
 
-    keys = _keys_by_pk(AreaCode, [code.pk])
+    keys = keys_by_pk(AreaCode, [code.pk])
     area = code.measured_area_ha
     return record(
         [
@@ -226,13 +197,25 @@ def record_boundary_change(code: AreaCode) -> list[ChangeEvent]:
 
 
 def record_on_create(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    """``post_save`` receiver (connected in ``RegistryConfig.ready``) for records saved one at
-    a time: the admin, the API, the sample data. Bulk writers call ``record_created``."""
+    """``post_save`` receiver (connected in ``RegistryConfig.ready``) for codes saved one at
+    a time: the admin, the API, the sample data. Bulk writers call ``record_created``.
+    Inspections have receivers of their own (``registry.inspection_feed``)."""
     if created and not raw:
         record_created(sender, [instance])
 
 
-RECORDED_ON_CREATE = (AreaCode, PackingHouse, Inspection)
+RECORDED_ON_CREATE = (AreaCode, PackingHouse)
+
+
+def connect_signals() -> None:
+    """Connect the receivers that record events (``RegistryConfig.ready``)."""
+    from django.db.models.signals import post_save
+
+    from registry import inspection_feed
+
+    for model in RECORDED_ON_CREATE:
+        post_save.connect(record_on_create, sender=model)
+    inspection_feed.connect_signals()
 
 
 # --- Reading ---------------------------------------------------------------------------------

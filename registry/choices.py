@@ -106,6 +106,10 @@ class ChangeKind(models.TextChoices):
     NEW_CODE = "new_code", _("new code")
     CERTIFICATE_EXPIRY = "certificate_expiry", _("certificate expiry")
     INSPECTION_RESULT = "inspection_result", _("inspection result")
+    #: an inspection's result, kind or date corrected later (registry.changes)
+    INSPECTION_CHANGE = "inspection_change", _("inspection changed")
+    #: an inspection deleted (the admin allows it to those with the permission)
+    INSPECTION_DELETION = "inspection_deletion", _("inspection deleted")
     #: a boundary drawn, redrawn or removed on an existing code (registry.rules.boundaries)
     BOUNDARY_CHANGE = "boundary_change", _("boundary change")
 

@@ -26,6 +26,13 @@ SUBJECT_API = {
 }
 
 
+INSPECTION_KINDS = (
+    ChangeKind.INSPECTION_RESULT,
+    ChangeKind.INSPECTION_CHANGE,
+    ChangeKind.INSPECTION_DELETION,
+)
+
+
 class BadFilter(Exception):
     def __init__(self, errors):
         self.errors = errors
@@ -42,9 +49,21 @@ def describe(event: ChangeEvent) -> str:
             "status": status,
             "market": event.market_code,
         }
-    if event.kind == ChangeKind.INSPECTION_RESULT:
-        result = dict(InspectionResult.choices).get(details.get("result"), "")
-        return f"{event.subject_code}: {label} ({result})"
+    if event.kind in INSPECTION_KINDS:
+        results = dict(InspectionResult.choices)
+        if event.kind == ChangeKind.INSPECTION_CHANGE:
+            before = results.get(details.get("from_result"), "")
+            after = results.get(details.get("to_result"), "")
+            what = f"{label} ({before} → {after})" if before != after else label
+        else:
+            what = f"{label} ({results.get(details.get('result'), '')})"
+        if event.market_code:  # an inspection's event is one per market it concerns
+            return _("%(code)s, market %(market)s: %(status)s") % {
+                "code": event.subject_code,
+                "status": what,
+                "market": event.market_code,
+            }
+        return f"{event.subject_code}: {what}"
     return f"{event.subject_code}: {label}"
 
 

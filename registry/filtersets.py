@@ -500,8 +500,9 @@ class CommuneFilterSet(django_filters.FilterSet):
 class ChangeEventFilterSet(django_filters.FilterSet):
     """The change feed (API and Atom) and the subscriptions' filters. Events keep their
     subjects' keys as text, so each filter checks the keys exist and then compares text. An
-    event that concerns no single market (a new code, a certificate expiry, an inspection)
-    passes every ``market`` filter."""
+    event that concerns no single market (a new code, a certificate expiry, a boundary; an
+    inspection of a code that has no market) passes every ``market`` filter; an inspection's
+    events are one per market it concerns (``registry.changes.record_inspections``)."""
 
     market = market_filter(method="filter_market")
     province = KeysFilter(

@@ -388,7 +388,8 @@ class Engine:
                 default_user=self.user,
                 default_change_reason=IMPORT_REASON,
             )
-            change_feed.record_created(self.model, new)
+            if not getattr(self.resource, "records_feed_after_related", False):
+                change_feed.record_created(self.model, new)
         if changed:
             names = {"search_text", "updated_at"}
             for row in changed:

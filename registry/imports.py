@@ -42,7 +42,7 @@ from import_export.formats import base_formats
 from import_export.tmp_storages import BaseStorage
 from simple_history.models import HistoricalRecords
 
-from registry import exports, keys
+from registry import exports, inspection_feed, keys
 from registry.choice_widget import ChoicesWidget
 from registry.models import (
     AreaCode,
@@ -862,6 +862,8 @@ class InspectionResource(RegistryResource):
 
     #: errors the model names by field, shown under the file's column
     COLUMN_OF = {"area_code": "code"}
+    #: the change feed's events carry the markets, written by ``write_related``
+    records_feed_after_related = True
 
     def validate_related(self, batch: list) -> None:
         """Unknown ids; the markets column, parsed, checked and compared with the markets the
@@ -875,7 +877,7 @@ class InspectionResource(RegistryResource):
                 "inspection_id", "market__code"
             ):
                 current[pk].add(code)
-        self._markets_after = {}
+        self._markets_before, self._markets_after = current, {}
         for row in batch:
             for name, key in self.COLUMN_OF.items():
                 if name in row.errors:
@@ -931,6 +933,7 @@ class InspectionResource(RegistryResource):
                 default_user=user,
                 default_change_reason=IMPORT_REASON,
             )
+        self.record_feed(batch)
         recorded = [  # every row the import wrote has a new history entry
             row.instance.pk
             for row in batch
@@ -938,6 +941,32 @@ class InspectionResource(RegistryResource):
         ]
         if recorded:
             self.snapshot_markets(recorded)
+
+    def record_feed(self, batch: list) -> None:
+        """The change feed's events, with the markets now written: an ``inspection_result``
+        per new inspection, an ``inspection_change`` per inspection whose result, kind, date
+        or markets the file changed (``registry.inspection_feed``)."""
+        codes = {market.pk: market.code for market in self.markets()}
+        markets = {
+            row.instance.pk: sorted(codes[pk] for pk in self._markets_after[row.number])
+            for row in batch
+            if row.kind in ("new", "update")
+        }
+        inspection_feed.record_inspections(
+            [row.instance for row in batch if row.kind == "new"], markets=markets
+        )
+        inspection_feed.record_inspection_changes(
+            [
+                (
+                    row.instance,
+                    inspection_feed.shown(row.original),
+                    sorted(self._markets_before[row.instance.pk]),
+                )
+                for row in batch
+                if row.kind == "update"
+            ],
+            markets=markets,
+        )
 
     @staticmethod
     def snapshot_markets(pks: list[int]) -> None:

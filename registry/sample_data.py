@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from registry import roles
+from registry import inspection_feed, roles
 from registry.models import (
     AreaCode,
     CertificationBody,
@@ -566,9 +566,10 @@ def _inspections(today, markets, summary):
             2,
             summary,
             findings="Dư lượng thuốc BVTV vượt mức tối đa cho phép (hư cấu).",
+            markets_follow=True,
         )
         if not inspection.markets.exists():
-            inspection.markets.set([markets["CN"]])
+            inspection.markets.set([markets["CN"]])  # records its change-feed event (CN)
         _, created = InspectionSample.objects.get_or_create(
             inspection=inspection,
             substance="Carbendazim",
@@ -679,6 +680,8 @@ def _inspection(subject, on, kind, result, number, summary, **extra):
         },
     )
     summary.add("inspections", created)
+    if not extra.get("markets_follow"):
+        inspection_feed.record_inspection(inspection)  # its event, for every market of the code
     return inspection
 
 

@@ -12,11 +12,13 @@ from datetime import date, timedelta
 import pytest
 from django.core.cache import caches
 from django.db import IntegrityError, connection, connections, transaction
+from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from registry import changes
 from registry.expiry import record_expiries
-from registry.models import ChangeEvent, CodeStatus, Inspection
+from registry.models import ChangeEvent, CodeStatus, Inspection, Subscription, WebhookDelivery
 from registry.rules import dates
 from tests.factories import (
     AreaCodeFactory,
@@ -25,6 +27,7 @@ from tests.factories import (
     CropFactory,
     MarketFactory,
     PackingHouseFactory,
+    UserFactory,
     set_status,
 )
 
@@ -215,6 +218,66 @@ def test_bad_parameters_are_a_400_naming_them(api, au, params, field):
     response = api.get(URL, params)
     assert response.status_code == 400
     assert field in response.json()
+
+
+# --- An inspection's markets (registry.inspection_feed) -------------------------------------
+
+
+def test_an_inspection_reaches_only_the_watchers_of_its_markets(api, au, admin_client):
+    """Added in the admin for AU only, on a code registered for AU and US: the feed's, the
+    Atom feed's and the subscriptions' ``market`` filters keep it from US's watchers."""
+    us = MarketFactory(code="US")
+    owner = UserFactory(username="exporter")
+    watchers = {
+        market: Subscription.objects.create(
+            owner=owner, name=market, market_code=market, url="https://example.com/hook"
+        )
+        for market in ("AU", "US")
+    }
+    code = AreaCodeFactory(code="VN-SLOR-0042")
+    set_status(code, CodeStatus.ACTIVE, au, us)
+    _events, cursor = wait_for_events(api, None, 3)  # the new code, its two registrations
+    response = admin_client.post(
+        reverse("admin:registry_inspection_add"),
+        {
+            "area_code": code.pk,
+            "inspected_on": "2025-03-01",
+            "kind": "periodic",
+            "result": "non_compliant",
+            "inspecting_body": "Chi cục TT&BVTV Sơn La",
+            "markets": [au.pk],
+            "samples-TOTAL_FORMS": "0",
+            "samples-INITIAL_FORMS": "0",
+            "attachments-TOTAL_FORMS": "0",
+            "attachments-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    [event], _ = wait_for_events(api, cursor, 1)
+    assert (event["kind"], event["subject"], event["market"]) == (
+        "inspection_result",
+        "VN-SLOR-0042",
+        "AU",
+    )
+    assert poll(api, cursor, market="US")["results"] == []
+    assert [e["id"] for e in poll(api, cursor, market="AU")["results"]] == [event["id"]]
+    assert [e["id"] for e in poll(api, cursor, market=["US", "AU"])["results"]] == [event["id"]]
+
+    atom = Client().get("/feeds/changes.atom", {"lang": "en", "kind": "inspection_result"})
+    assert b"VN-SLOR-0042, market AU: inspection result (non-compliant)" in atom.content
+    atom = Client().get(
+        "/feeds/changes.atom", {"lang": "en", "kind": "inspection_result", "market": "US"}
+    )
+    assert atom.status_code == 200 and b"VN-SLOR-0042" not in atom.content
+
+    recorded = ChangeEvent.objects.get(pk=event["id"])
+    assert watchers["AU"].matches(recorded) and not watchers["US"].matches(recorded)
+    if connection.vendor == "postgresql":  # the webhooks' fan-out (its queue is PostgreSQL's)
+        from registry import webhooks
+
+        webhooks.fan_out([recorded.pk])
+        deliveries = WebhookDelivery.objects.filter(event=recorded)
+        assert [d.subscription.name for d in deliveries] == ["AU"]
 
 
 # --- The guarantee under concurrent commits (PostgreSQL) -------------------------------------

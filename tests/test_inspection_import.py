@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from registry.models import (
     AreaCodeStatusChange,
+    ChangeEvent,
     CodeStatus,
     Inspection,
     PackingHouseStatusChange,
@@ -198,3 +199,46 @@ def test_the_sample_file_imports_cleanly_into_the_sample_data(admin_client, sett
     assert Inspection.objects.count() == before + 1
     imported = Inspection.objects.order_by("-pk").first()
     assert markets_of(imported) == ["CN"] and imported.inspectors
+
+
+def test_imported_inspections_record_their_events_with_their_markets(admin_client, world):  # noqa: F811
+    """The change feed (registry.inspection_feed): the import writes the markets in bulk and
+    records each new inspection's events with them; a changed result or markets records an
+    inspection_change, an unchanged row or one changing only the findings records nothing."""
+    changed = inspection("area_code", world["other"], date(2025, 1, 11))
+    changed.markets.set([world["au"]])
+    same = inspection("packing_house", world["house"], date(2025, 1, 12))
+    content = csv_bytes(
+        "id,growing-area code,packing house,inspection date,inspecting body,kind,result,"
+        "findings,markets concerned",
+        ",VN-SLOR-0001,,2025-03-01,Chi cục,periodic,compliant,,AU",
+        ",VN-SLOR-0001,,2025-03-02,Chi cục,periodic,compliant,,",
+        f"{changed.pk},VN-SLOR-0002,,2025-01-11,Chi cục,periodic,non_compliant,,US",
+        f"{same.pk},,VN-SLPH-0001,2025-01-12,Chi cục TT&BVTV Sơn La,periodic,compliant,Ghi chú,",
+    )
+    last = ChangeEvent.objects.latest("id").pk  # the setup's (``changed`` for AU)
+    preview = import_file(admin_client, "inspection", content)
+    assert counts(preview) == {"new": 2, "update": 2, "skip": 0, "error": 0}, errors_by_row(preview)
+    assert not ChangeEvent.objects.filter(pk__gt=last).exists(), "the preview records nothing"
+    confirm(admin_client, "inspection", preview)
+    events = ChangeEvent.objects.filter(pk__gt=last).order_by("id")
+    assert [(e.kind, e.subject_code, e.effective_on.day, e.market_code) for e in events] == [
+        ("inspection_result", "VN-SLOR-0001", 1, "AU"),
+        # no market named: the markets the code has (AU, US, CN in this world)
+        ("inspection_result", "VN-SLOR-0001", 2, "AU"),
+        ("inspection_result", "VN-SLOR-0001", 2, "CN"),
+        ("inspection_result", "VN-SLOR-0001", 2, "US"),
+        ("inspection_change", "VN-SLOR-0002", 11, "AU"),
+        ("inspection_change", "VN-SLOR-0002", 11, "US"),
+    ]
+    assert events.last().payload == {
+        "from_result": "compliant",
+        "to_result": "non_compliant",
+        "from_inspection_kind": "periodic",
+        "to_inspection_kind": "periodic",
+        "from_inspected_on": "2025-01-11",
+        "to_inspected_on": "2025-01-11",
+        "from_markets": ["AU"],
+        "to_markets": ["US"],
+        "reference": changed.reference,
+    }

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from registry.models import (
     AreaCodeMarket,
     AreaCodeStatusChange,
+    ChangeEvent,
     ChangeSource,
     CodeStatus,
     Commune,
@@ -518,3 +519,191 @@ def test_supervision_report_refuses_an_unknown_province(report_world):
 
     with pytest.raises(CommandError, match="99"):
         call_command("supervision_report", "--province", "99")
+
+
+# --- The change feed's events (registry.changes) ---------------------------------------------
+# Read from the table: these tests run inside one transaction, which the feed's endpoint would
+# not serve yet (tests/test_change_feed.py polls it, committing).
+
+
+def feed(kind=None):
+    """(kind, subject, market) of the inspections' events, in the order recorded."""
+    events = ChangeEvent.objects.filter(kind__startswith="inspection").order_by("id")
+    if kind:
+        events = events.filter(kind=kind)
+    return [(e.kind, e.subject_code, e.market_code) for e in events]
+
+
+def admin_form(world, **fields):
+    return {
+        "area_code": world["code"].pk,
+        "inspected_on": "2025-03-01",
+        "kind": "periodic",
+        "result": "compliant",
+        "inspecting_body": "Chi cục TT&BVTV Sơn La",
+        "samples-TOTAL_FORMS": "0",
+        "samples-INITIAL_FORMS": "0",
+        "attachments-TOTAL_FORMS": "0",
+        "attachments-INITIAL_FORMS": "0",
+        **fields,
+    }
+
+
+@pytest.fixture
+def writer(data_entry):
+    client = Client()
+    client.force_login(data_entry)
+    return client
+
+
+def test_an_inspection_added_in_the_admin_has_one_event_per_market_it_names(world, writer):
+    response = writer.post(
+        reverse("admin:registry_inspection_add"),
+        admin_form(world, markets=[world["au"].pk, world["cn"].pk]),
+    )
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    saved = Inspection.objects.get()
+    assert feed() == [
+        ("inspection_result", "VN-SLOR-0001", "AU"),
+        ("inspection_result", "VN-SLOR-0001", "CN"),
+    ]
+    event = ChangeEvent.objects.filter(kind="inspection_result").first()
+    assert event.payload == {
+        "result": "compliant",
+        "inspection_kind": "periodic",
+        "reference": saved.reference,
+    }
+    assert event.effective_on == date(2025, 3, 1)
+
+
+def test_an_inspection_naming_no_market_has_the_markets_its_code_still_has(
+    world, writer, django_capture_on_commit_callbacks
+):
+    """As supervision and the proposed suspension read it: no market named is every market of
+    the code; a revoked market is no longer the code's (supervision_markets)."""
+    set_status(world["code"], CodeStatus.REVOKED, world["us"], on=date(2024, 6, 1))
+    response = writer.post(reverse("admin:registry_inspection_add"), admin_form(world))
+    assert response.status_code == 302
+    assert feed() == [
+        ("inspection_result", "VN-SLOR-0001", "AU"),
+        ("inspection_result", "VN-SLOR-0001", "CN"),
+    ]
+    # A packing house registered for no market: one event, for no market in particular. Made
+    # with the ORM and no markets set, it is recorded when its transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        inspection("packing_house", world["house"])
+        assert len(feed()) == 2, "pending until the markets are known"
+    assert feed()[-1] == ("inspection_result", "VN-SLPH-0001", "")
+
+
+def test_an_inspection_created_through_the_api_or_the_orm_carries_its_markets(world, administrator):
+    api = APIClient()
+    api.force_authenticate(administrator)
+    response = api.post(
+        f"{API}/inspections/",
+        {
+            "code": "VN-SLOR-0002",
+            "inspected_on": "2025-03-02",
+            "inspecting_body": "GACC",
+            "kind": "importing_country_audit",
+            "result": "non_compliant",
+            "markets": ["CN"],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert feed() == [("inspection_result", "VN-SLOR-0002", "CN")]
+    response = api.post(
+        f"{API}/inspections/",
+        {
+            "code": "VN-SLOR-0002",
+            "inspected_on": "2025-03-03",
+            "inspecting_body": "Chi cục",
+            "kind": "periodic",
+            "result": "compliant",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert feed()[1:] == [
+        ("inspection_result", "VN-SLOR-0002", "AU"),
+        ("inspection_result", "VN-SLOR-0002", "CN"),
+        ("inspection_result", "VN-SLOR-0002", "US"),
+    ], "no market named: the code's, in the request's transaction"
+    # Code that creates the row and then sets its markets, in one transaction, as tests do.
+    with transaction.atomic():
+        found = inspection("area_code", world["code"], result="findings_to_correct")
+        found.markets.set([world["au"]])
+    assert feed()[4:] == [("inspection_result", "VN-SLOR-0001", "AU")]
+
+
+def test_a_corrected_result_kind_or_date_records_a_change_and_nothing_else_does(
+    world, writer, administrator
+):
+    found = inspection("area_code", world["code"], result="findings_to_correct")
+    found.markets.set([world["au"]])
+    url = reverse("admin:registry_inspection_change", args=[found.pk])
+    form = admin_form(world, result="findings_to_correct", markets=[world["au"].pk])
+    # Saved unchanged, or with only what the feed does not show: no event.
+    assert writer.post(url, form).status_code == 302
+    assert writer.post(url, form | {"findings": "Nhật ký thiếu"}).status_code == 302
+    assert feed("inspection_change") == []
+    # The result corrected in the admin.
+    assert writer.post(url, form | {"result": "non_compliant"}).status_code == 302
+    assert feed("inspection_change") == [("inspection_change", "VN-SLOR-0001", "AU")]
+    event = ChangeEvent.objects.get(kind="inspection_change")
+    assert event.payload == {
+        "from_result": "findings_to_correct",
+        "to_result": "non_compliant",
+        "from_inspection_kind": "periodic",
+        "to_inspection_kind": "periodic",
+        "from_inspected_on": "2025-03-01",
+        "to_inspected_on": "2025-03-01",
+        "from_markets": ["AU"],
+        "to_markets": ["AU"],
+        "reference": found.reference,
+    }
+    # The date and kind through the API, which also moves it from AU to CN: an event for
+    # each, so that AU's watchers hear it no longer concerns them.
+    api = APIClient()
+    api.force_authenticate(administrator)
+    response = api.patch(
+        f"{API}/inspections/{found.pk}/",
+        {"inspected_on": "2025-02-20", "kind": "follow_up", "markets": ["CN"]},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert feed("inspection_change")[1:] == [
+        ("inspection_change", "VN-SLOR-0001", "AU"),
+        ("inspection_change", "VN-SLOR-0001", "CN"),
+    ]
+    last = ChangeEvent.objects.filter(kind="inspection_change").latest("id")
+    assert last.effective_on == date(2025, 2, 20)
+    assert last.payload["from_inspected_on"] == "2025-03-01"
+    assert last.payload["to_inspection_kind"] == "follow_up"
+    assert last.payload["from_result"] == last.payload["to_result"] == "non_compliant"
+    assert (last.payload["from_markets"], last.payload["to_markets"]) == (["AU"], ["CN"])
+    # Only the findings (not in the feed); then only the markets, in the admin (they are).
+    patched = api.patch(f"{API}/inspections/{found.pk}/", {"findings": "x"}, format="json")
+    assert patched.status_code == 200
+    assert len(feed("inspection_change")) == 3, "findings are not in the feed"
+    form = form | {"result": "non_compliant", "inspected_on": "2025-02-20", "kind": "follow_up"}
+    assert writer.post(url, form | {"markets": [world["cn"].pk]}).status_code == 302
+    assert len(feed("inspection_change")) == 3, "saved as it was"
+    assert writer.post(url, form | {"markets": []}).status_code == 302
+    assert feed("inspection_change")[3:] == [
+        ("inspection_change", "VN-SLOR-0001", "AU"),
+        ("inspection_change", "VN-SLOR-0001", "CN"),
+        ("inspection_change", "VN-SLOR-0001", "US"),
+    ], "no market named: every market of the code"
+
+
+def test_deleting_an_inspection_in_the_admin_records_its_deletion(world, admin_client):
+    found = inspection("area_code", world["code"], result="non_compliant")
+    found.markets.set([world["us"]])
+    url = reverse("admin:registry_inspection_delete", args=[found.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Inspection.objects.exists()
+    event = ChangeEvent.objects.get(kind="inspection_deletion")
+    assert (event.subject_code, event.market_code) == ("VN-SLOR-0001", "US")
+    assert event.payload["result"] == "non_compliant"

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from registry import inspection_feed
 from registry.admin.mixins import ReadOnlyInline, RegistryAdmin
 from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.models import Inspection, InspectionAttachment, InspectionSample
@@ -75,6 +76,11 @@ class InspectionAdmin(SpreadsheetAdminMixin, RegistryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("samples")
+
+    def save_related(self, request, form, formsets, change):
+        """The change feed's event once the markets are written (``registry.inspection_feed``)."""
+        super().save_related(request, form, formsets, change)
+        inspection_feed.record_inspection(form.instance)
 
     @admin.display(description=_("reference"), ordering="id")
     def reference(self, obj):

@@ -124,8 +124,9 @@ class FeedPagination(BasePagination):
     ]
 )
 class ChangeFeedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Every status change, revocation, new code, certificate expiry and inspection result,
-    in commit order. Public."""
+    """Every status change, revocation, new code, certificate expiry, boundary change and
+    inspection (recorded, changed, deleted: one event per market it concerns), in commit
+    order. Public."""
 
     serializer_class = ChangeEventSerializer
     filterset_class = ChangeEventFilterSet

@@ -17,7 +17,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from registry import keys
+from registry import inspection_feed, keys
 from registry.api.downloads import DownloadMixin
 from registry.api.history import CanViewRecords
 from registry.api.serializers import MarketField, ModelCleanMixin, NaturalKeyField
@@ -213,6 +213,7 @@ class InspectionWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
         samples = validated_data.pop("samples", None)
         inspection = Inspection.objects.create(**validated_data)
         self._related(inspection, markets, samples)
+        inspection_feed.record_inspection(inspection)  # the feed's event, with the markets
         return inspection
 
     @transaction.atomic
@@ -223,6 +224,7 @@ class InspectionWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
             setattr(inspection, name, value)
         inspection.save()
         self._related(inspection, markets, samples)
+        inspection_feed.record_inspection(inspection)  # a changed result, kind, date, markets
         return inspection
 
     @staticmethod

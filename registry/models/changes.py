@@ -1,10 +1,13 @@
 """The change feed: one append-only row per change that someone outside may need to hear of.
 
 Written by ``registry.changes.record`` in the same transaction as the change itself (a status
-change, a new code, a certificate expiry, an inspection result), so a rolled-back change leaves
-no event and a committed one always has its event. Each row carries its subject's natural keys
-as they were at the time (market, province, crop, cooperative), so the feed is filtered and
-served without joins, and reads the same after the subject changes.
+change, a new code, a certificate expiry, an inspection recorded, changed or deleted), so a
+rolled-back change leaves no event and a committed one always has its event. Each row carries
+its subject's natural keys as they were at the time (market, province, crop, cooperative), so
+the feed is filtered and served without joins, and reads the same after the subject changes.
+``market_code`` is one market; a change that concerns several (a status change for several
+markets, an inspection) is one row per market; empty: no market in particular (a new code, a
+certificate expiry), which every ``market`` filter passes.
 
 ``txid`` (PostgreSQL) is the writing transaction's id; the feed serves an event only once every
 transaction below it has ended, in ``(txid, id)`` order (see ``registry.changes``).

@@ -65,7 +65,10 @@ class Subscription(models.Model):
         return self.name
 
     def matches(self, event: ChangeEvent) -> bool:
-        """Whether ``event`` concerns this watch list (the fan-out's and digest's rule)."""
+        """Whether ``event`` concerns this watch list (the fan-out's and digest's rule). An
+        event with no market passes a market filter; an inspection's events name each market
+        it concerns (``registry.inspection_feed``), so a watcher of US hears nothing of an
+        inspection for AU only."""
         if self.codes:
             return event.subject_code in self.codes
         return (
