@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0019_boundaries_and_points'),
+        ('registry', '0021_dashless_code_indexes'),
     ]
 
     operations = [
