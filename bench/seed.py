@@ -2,8 +2,9 @@
 
 Shape (deterministic for a given N): N/50 cooperatives over about 200 communes of several
 provinces, one VietGAP certificate per cooperative (some expired), 8 markets, 1 to 3 markets
-per code (China most often), 90% active, 6% suspended, 4% revoked, with their history, and a
-boundary each (bench/boundaries.py).
+per code (China most often), 90% active, 6% suspended, 4% revoked, with their history, a
+boundary each (bench/boundaries.py), and N/57 packing houses with one code in three linked to
+one of them for a market (the public code page and its validator read those links).
 Names and numbers are fictitious.
 """
 
@@ -298,6 +299,7 @@ def seed(n_codes: int, seed_value: int = 2026) -> dict:
         ],
         history,
     )
+    houses, links = _packing_links(rng, n_codes, coop_communes, statuses)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # as a settled database would be
     assert Market.objects.count() == 8 and CertificationBody.objects.exists()
@@ -308,5 +310,42 @@ def seed(n_codes: int, seed_value: int = 2026) -> dict:
         "cooperatives": n_coops,
         "market_statuses": len(statuses),
         "status_changes": len(history),
+        "packing_houses": houses,
+        "packing_links": links,
         "boundaries": seed_boundaries(),
     }
+
+
+def _packing_links(rng, n_codes, communes, statuses) -> tuple[int, int]:
+    """N/57 packing houses, each registered for China, and one active code-market pair in
+    three linked to a house since the code's registration for that market."""
+    from registry.models import PackingHouse, PackingHouseMarket, PackingHouseSource
+
+    china = Market.objects.get(code="CN")
+    n_houses = max(2, n_codes // 57)
+    houses = PackingHouse.objects.bulk_create(
+        PackingHouse(
+            code=f"VN-BHPH-{i:05d}",
+            name=f"Cơ sở đóng gói Thử {i} (hư cấu)",
+            commune_id=communes[i % len(communes)].code,
+            issued_on=date(2020, 1, 1),
+            search_text=fold(f"VN-BHPH-{i:05d} Cơ sở đóng gói Thử {i}"),
+        )
+        for i in range(1, n_houses + 1)
+    )
+    PackingHouseMarket.objects.bulk_create(
+        PackingHouseMarket(subject=house, market=china, status="active", since=date(2020, 1, 1))
+        for house in houses
+    )
+    links = [
+        PackingHouseSource(
+            packing_house=houses[rng.randrange(n_houses)],
+            area_code_id=code_id,
+            market_id=market_id,
+            valid_from=since,
+        )
+        for index, (code_id, market_id, status, since, _reason, _at) in enumerate(statuses)
+        if status == "active" and index % 3 == 0
+    ]
+    PackingHouseSource.objects.bulk_create(links, batch_size=5000)
+    return n_houses, len(links)
