@@ -571,6 +571,8 @@ def test_rate_limit_is_a_json_429(api, world, monkeypatch):
     from registry.api.throttling import AnonymousRateLimit
 
     monkeypatch.setattr(AnonymousRateLimit, "THROTTLE_RATES", {"anon": "3/minute"})
+    # one fixed window for the whole test: a minute boundary between requests opens a new one
+    monkeypatch.setattr(AnonymousRateLimit, "timer", staticmethod(lambda: 1_800_000_030.0))
     statuses = [api.get(f"{API}/markets/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     response = api.get(f"{API}/markets/")

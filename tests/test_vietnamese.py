@@ -521,6 +521,8 @@ def test_every_api_error_is_vietnamese(api_world, english, monkeypatch):
 
     answers = api_errors(api_world)
     monkeypatch.setattr(AnonymousRateLimit, "THROTTLE_RATES", {"anon": "1/minute"})
+    # one fixed window for the whole test: a minute boundary between requests opens a new one
+    monkeypatch.setattr(AnonymousRateLimit, "timer", staticmethod(lambda: 1_800_000_030.0))
     client = APIClient(HTTP_ACCEPT_LANGUAGE="vi", REMOTE_ADDR="203.0.113.9")
     client.get(f"{API}/markets/")
     answers["429"] = client.get(f"{API}/markets/")
