@@ -187,6 +187,7 @@ BELOW_MODELS = {
     "registry.rules.dates": "rules/dates.py",
     "registry.rules.transitions": "rules/transitions.py",
     "registry.rules.geometry": "rules/geometry.py",
+    "registry.rules.tax_codes": "rules/tax_codes.py",
 }
 
 
@@ -221,7 +222,7 @@ def test_pure_modules_load_without_the_models():
     script = (
         "import sys\n"
         "import registry.keys, registry.rules, registry.rules.dates, registry.rules.transitions\n"
-        "import registry.rules.geometry\n"
+        "import registry.rules.geometry, registry.rules.tax_codes\n"
         "loaded = [m for m in sys.modules if m.startswith('registry.models')]\n"
         "assert not loaded, loaded\n"
     )
