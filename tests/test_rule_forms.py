@@ -164,6 +164,10 @@ def test_unescape_removes_exactly_what_escape_added(text):
     [
         (keys.normalise_code, " vn–slor—0001 ", "VN-SLOR-0001"),
         (keys.normalise_tax_code, " 0123456789-001 ", "0123456789-001"),
+        (keys.normalise_tax_code, "0312 687 878 – 001", "0312687878-001"),
+        (keys.normalise_tax_code, "0312687878001", "0312687878-001"),
+        (keys.normalise_tax_code, "01.00.112.437", "0100112437"),
+        (keys.normalise_tax_code, " 12-34 ", "12-34"),  # not a tax code: trimmed only
         (keys.normalise_commune_code, "4204", "04204"),
         (keys.normalise_commune_code, "04204", "04204"),
         (keys.normalise_province_code, "4", "04"),
