@@ -46,7 +46,7 @@ from registry.models import (
     TrademarkRight,
     VietGAPCertificate,
 )
-from registry.rules.tax_codes import tax_code
+from registry.rules.tax_codes import tax_code, valid_tax_codes
 from tests import query_counts
 from tests.factories import (
     AreaCodeFactory,
@@ -80,9 +80,10 @@ def build(n: int) -> None:
     CropFactory(slug="mango", name_vi="Xoài", name_en="Mango")
     body = CertificationBodyFactory()
     today = timezone.localdate()
+    tax_codes = valid_tax_codes()  # the first is tax_code(1)
     for i in range(n):
         place = commune(COMMUNES[i % 2])
-        cooperative = CooperativeFactory(tax_code=f"55{i + 1:08d}", commune=place)
+        cooperative = CooperativeFactory(tax_code=next(tax_codes), commune=place)
         TrademarkRightFactory(cooperative=cooperative)
         issued = today - timedelta(days=200 + 400 * (i % 3 == 2))
         certificate = CertificateFactory(
