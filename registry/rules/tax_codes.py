@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.vn import mst
 
-#: The format, which the database also enforces. ``\\d`` as the constraint has it: a digit that
+#: The format, which the database also enforces. ``\d`` as the constraint has it: a digit that
 #: is not 0-9 gets past it, and past nothing else (``tax_code_problem`` refuses it).
 TAX_CODE_REGEX = r"^\d{10}(-\d{3})?$"
 
