@@ -76,8 +76,9 @@ class Handler(BaseHTTPRequestHandler):
 def seed_events(count: int) -> None:
     from registry import changes
     from registry.models import ChangeEvent
+    from registry.rules.tax_codes import tax_code
 
-    batch = 5000
+    batch, cooperative = 5000, tax_code(1)
     for start in range(0, count, batch):
         changes.record(
             [
@@ -88,7 +89,7 @@ def seed_events(count: int) -> None:
                     market_code="AU",
                     province_code="14",
                     crop_slug="longan",
-                    cooperative_tax_code="5500000001",
+                    cooperative_tax_code=cooperative,
                     effective_on="2026-01-01",
                     payload={"from_status": "active", "to_status": "suspended", "source": "other"},
                 )
@@ -132,6 +133,7 @@ def bench_fan_out(subscriptions: int) -> None:
         WebhookDelivery,
     )
     from registry.rules import status_changes
+    from registry.rules.tax_codes import tax_code
 
     receiver = Receiver(("127.0.0.1", 0), Handler)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
@@ -141,7 +143,7 @@ def bench_fan_out(subscriptions: int) -> None:
     )
     crop = Crop.objects.create(slug="longan", name_vi="Nhãn", name_en="Longan")
     cooperative = Cooperative.objects.create(
-        tax_code="5500000001", name="HTX Thử", commune=Commune.objects.get(code="04204")
+        tax_code=tax_code(1), name="HTX Thử", commune=Commune.objects.get(code="04204")
     )
     code = AreaCode.objects.create(
         code="VN-SLOR-0001",

@@ -36,6 +36,7 @@ def import_file(rows: int) -> bytes:
     from django.db.models import F, Q
 
     from registry.models import AreaCode
+    from registry.rules.tax_codes import tax_code as fictitious_tax_code
 
     consistent = Q(certificate__isnull=True) | Q(
         certificate__crop=F("crop"), certificate__cooperative=F("cooperative")
@@ -54,7 +55,9 @@ def import_file(rows: int) -> bytes:
             "issued_on",
         )[: rows * 9 // 10]
     )
-    cooperatives = sorted({(row[3], row[6]) for row in existing[:500]}) or [("5500000001", "04204")]
+    cooperatives = sorted({(row[3], row[6]) for row in existing[:500]}) or [
+        (fictitious_tax_code(1), "04204")
+    ]
     lines = [f"code,kind,crop,cooperative,variety,area_ha,commune,issued_on,status_{MARKET}"]
     for i, (code, kind, crop, tax_code, variety, area, commune, issued) in enumerate(existing):
         variety = f"{variety} mới" if i % 10 == 0 else variety

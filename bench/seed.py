@@ -26,6 +26,7 @@ from registry.models import (
     Market,
     VietGAPCertificate,
 )
+from registry.rules.tax_codes import valid_tax_codes
 from registry.text import fold
 
 MARKET_WEIGHTS = {"CN": 60, "AU": 25, "US": 20, "NZ": 5, "JP": 5, "KR": 5, "EU": 3}
@@ -80,13 +81,15 @@ def seed(n_codes: int, seed_value: int = 2026) -> dict:
 
     n_coops = max(10, n_codes // 50)
     coop_rows, coop_communes = [], []
+    tax_codes = valid_tax_codes(office="59")  # fictitious, with python-stdnum's check digit
     for i in range(1, n_coops + 1):
         commune = communes[i % len(communes)]
         name = f"HTX Nông nghiệp Thử {i} (hư cấu)"
+        tax_code = next(tax_codes)
         coop_rows.append(
             (
                 i,
-                f"59{i:08d}",
+                tax_code,
                 name,
                 "",
                 commune.code,
@@ -97,7 +100,7 @@ def seed(n_codes: int, seed_value: int = 2026) -> dict:
                 rng.randint(5, 200),
                 None,
                 "active",
-                fold(f"59{i:08d} {name} {commune.name} {commune.province.name}"),
+                fold(f"{tax_code} {name} {commune.name} {commune.province.name}"),
                 NOW,
                 NOW,
             )

@@ -67,7 +67,7 @@ from registry.models import (
     VietGAPCertificate,
 )
 from registry.models.sources import overlap_message
-from registry.rules import dates, queries, status_changes
+from registry.rules import dates, queries, status_changes, tax_codes
 from registry.tables import (
     AREA_CODES,
     CERTIFICATES,
@@ -1194,9 +1194,10 @@ RESOURCES = {
 }
 
 # One example row per resource, for the sample files offered on the import page.
+SAMPLE_TAX_CODE = tax_codes.tax_code(999)  # fictitious, with its check digit
 SAMPLES = {
     Cooperative: {
-        "tax_code": "5500000999",
+        "tax_code": SAMPLE_TAX_CODE,
         "name": "HTX Nông nghiệp Mẫu",
         "status": "active",
         "address": "Bản Mẫu",
@@ -1209,7 +1210,7 @@ SAMPLES = {
     VietGAPCertificate: {
         "body": "VietGAP-TT-13-09",
         "number": "VietGAP-TT-13-09-0999",
-        "cooperative": "5500000999",
+        "cooperative": SAMPLE_TAX_CODE,
         "crop": "Nhãn",
         "area_ha": "12.5",
         "expected_yield_tonnes": "150",
@@ -1222,7 +1223,7 @@ SAMPLES = {
         "kind": "export",
         "crop": "Nhãn",
         "variety": "Nhãn muộn",
-        "cooperative": "5500000999",
+        "cooperative": SAMPLE_TAX_CODE,
         "certificate": "VietGAP-TT-13-09-0999",
         "area_ha": "12.5",
         "households": 18,

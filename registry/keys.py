@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 from django.db.models import CharField, Func
+from stdnum.vn import mst
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212_]")
 _SPACES = re.compile(r"\s+")
@@ -43,7 +44,14 @@ class DashlessCode(Func):
 
 
 def normalise_tax_code(raw: str) -> str:
-    """A cooperative's tax code (``0123456789`` or ``0123456789-001``), trimmed."""
+    """A cooperative's tax code as stored, ``0123456789`` or ``0123456789-001``: spaces, dots
+    and dashes of any kind are dropped and a branch's hyphen put back, as python-stdnum's
+    ``stdnum.vn.mst`` writes it (``" 0312 687 878 – 001"`` and ``"0312687878001"`` →
+    ``"0312687878-001"``). Text that is not then 10 or 13 digits is only trimmed, so that the
+    format check quotes what was typed. Every stored code normalises to itself."""
+    compact = mst.compact(raw)
+    if re.fullmatch(r"[0-9]{10}|[0-9]{13}", compact):
+        return mst.format(compact)
     return raw.strip()
 
 

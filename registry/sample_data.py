@@ -2,6 +2,8 @@
 
 Every cooperative, person, tax code, certificate number and growing-area code below is made up
 for demonstration and testing. Places (provinces, communes) are real, from vietnam-provinces.
+Tax codes are made up but carry the check digit python-stdnum computes (``sample_tax_code``),
+so they pass the registry's check as a real code would.
 
 Loading is idempotent: records are looked up by natural key and only created when missing, so
 running it twice changes nothing (no new rows, no new history).
@@ -46,6 +48,7 @@ from registry.models import (
     VietGAPCertificate,
 )
 from registry.rules import dates, status_changes
+from registry.rules.tax_codes import tax_code
 
 FICTITIOUS = "Dữ liệu mẫu hư cấu / fictitious sample data"
 REFORM_DATE = date(2025, 7, 1)
@@ -281,15 +284,51 @@ def _bodies(summary):
     return bodies
 
 
+def sample_tax_code(index: int) -> str:
+    """The fictitious tax code of the index-th sample cooperative: Sơn La's tax office (55), the
+    serial index + 1 and its check digit (python-stdnum's). A serial no check digit fits (11,
+    23, 35) is moved up by hundreds, to one no other sample cooperative has."""
+    for serial in range(index + 1, 10_000_000, 100):
+        try:
+            return tax_code(serial)
+        except ValueError:
+            continue
+    raise ValueError(index)
+
+
+def _former_sample_tax_code(index: int) -> str:
+    """The code the sample cooperative had before its check digit was computed (the last digit
+    was ``index % 10``): a database loaded then has its sample cooperatives' codes corrected,
+    rather than a second set of cooperatives beside them."""
+    return f"55{index + 1:07d}{index % 10}"
+
+
+def _correct_former_tax_codes(summary) -> None:
+    """One query when there is nothing to correct."""
+    corrected = {
+        _former_sample_tax_code(index): sample_tax_code(index)
+        for index in range(len(COOPERATIVE_NAMES))
+        if _former_sample_tax_code(index) != sample_tax_code(index)
+    }
+    for cooperative in Cooperative.objects.filter(tax_code__in=corrected):
+        code = corrected[cooperative.tax_code]
+        if not Cooperative.objects.filter(tax_code=code).exists():
+            cooperative.tax_code = code
+            cooperative._change_reason = "Sample data: tax code with its check digit"
+            cooperative.save()
+            summary.add("corrected sample tax codes", True)
+
+
 def _cooperatives(rng, summary):
     commune_codes = list(COMMUNES)
     communes = {c.code: c for c in Commune.objects.filter(code__in=commune_codes)}
     cooperatives = []
+    _correct_former_tax_codes(summary)
     for index, name in enumerate(COOPERATIVE_NAMES):
         commune_code = commune_codes[index % len(commune_codes)]
         old_commune = COMMUNES[commune_code][index % len(COMMUNES[commune_code])]
         cooperative, created = Cooperative.objects.get_or_create(
-            tax_code=f"55{index + 1:07d}{index % 10}",
+            tax_code=sample_tax_code(index),
             defaults={
                 "name": f"HTX {name}",
                 "address": f"Bản {rng.choice(['Cát', 'Hin', 'Lầm', 'Púng', 'Mé'])}, "

@@ -5,6 +5,7 @@ from datetime import date
 
 from registry.models import CodeStatus, Commune
 from registry.rules import dates
+from registry.rules.tax_codes import tax_code
 from tests.factories import (
     AreaCodeFactory,
     CertificateFactory,
@@ -46,14 +47,16 @@ def build_world() -> World:
     longan = CropFactory(slug="longan", name_vi="Nhãn", name_en="Longan")
     mango = CropFactory(slug="mango", name_vi="Xoài", name_en="Mango")
     khoong = CooperativeFactory(
-        tax_code="5500000001", name="HTX Nhãn Chiềng Khoong", commune=commune("04204")
+        tax_code=tax_code(1), name="HTX Nhãn Chiềng Khoong", commune=commune("04204")
     )
     TrademarkRightFactory(cooperative=khoong)
     lam = CooperativeFactory(
-        tax_code="5500000002", name="HTX Xoài Mường Lầm", commune=commune("04183")
+        tax_code=tax_code(2), name="HTX Xoài Mường Lầm", commune=commune("04183")
     )
     hanoi_commune = Commune.objects.filter(province_id="01").order_by("code").first()
-    hanoi = CooperativeFactory(tax_code="0100000003", name="HTX Hà Nội", commune=hanoi_commune)
+    hanoi = CooperativeFactory(
+        tax_code=tax_code(3, office="01"), name="HTX Hà Nội", commune=hanoi_commune
+    )
 
     body = CertificationBodyFactory(code="VietGAP-TT-13-09")
     valid_certificate = CertificateFactory(

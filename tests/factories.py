@@ -20,8 +20,21 @@ from registry.models import (
     VietGAPCertificate,
 )
 from registry.rules import dates, status_changes
+from registry.rules.tax_codes import valid_tax_codes
 
 ORCHARD = r"VN-[A-Z]{2}OR-\d{4}"
+
+#: The factory's tax codes: valid (python-stdnum's check digit), from serial 5,000,000 on, far
+#: from the serials tests write themselves (``tax_code(1)``, ``tax_code(999)``, ...).
+_FACTORY_TAX_CODES = valid_tax_codes(first_serial=5_000_000)
+_factory_tax_codes: list[str] = []
+
+
+def factory_tax_code(n: int) -> str:
+    """The n-th valid tax code of the factory's range (n from 0; the same n, the same code)."""
+    while len(_factory_tax_codes) <= n:
+        _factory_tax_codes.append(next(_FACTORY_TAX_CODES))
+    return _factory_tax_codes[n]
 
 
 def commune(code: str = "04204") -> Commune:
@@ -65,7 +78,7 @@ class CooperativeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Cooperative
 
-    tax_code = factory.Sequence(lambda n: f"55{n:08d}")
+    tax_code = factory.Sequence(factory_tax_code)
     name = factory.Sequence(lambda n: f"HTX Nông nghiệp Thử {n}")
     commune = factory.LazyFunction(commune)
 

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from registry.models import AreaCode, CodeStatus, Cooperative, Market
+from registry.rules.tax_codes import tax_code
 from tests.factories import AreaCodeFactory, CooperativeFactory, MarketFactory, commune, set_status
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +173,7 @@ def test_data_entry_adds_records_but_changes_no_status(data_entry, client, activ
     response = client.post(
         admin_url(Cooperative, "add"),
         {
-            "tax_code": "5500000999",
+            "tax_code": tax_code(999),
             "name": "HTX Thử Nghiệm",
             "status": "active",
             "commune": "04204",
@@ -184,7 +185,7 @@ def test_data_entry_adds_records_but_changes_no_status(data_entry, client, activ
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
-    assert Cooperative.objects.filter(tax_code="5500000999").exists()
+    assert Cooperative.objects.filter(tax_code=tax_code(999)).exists()
     action_form = client.get(admin_url(AreaCode, "changelist")).context["action_form"]
     assert action_form is None or "make_suspended" not in str(action_form.fields["action"].choices)
     suspend_action(client, active_code, Market.objects.get(code="AU"))

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from registry.models import AreaCode, CodeStatus
 from registry.rules import dates
+from registry.rules.tax_codes import tax_code
 from tests.api_world import build_world
 from tests.factories import AreaCodeFactory, UserFactory, set_status
 
@@ -44,7 +45,7 @@ def test_area_code_detail_by_natural_key_in_any_case(api, world):
 def test_area_code_detail_shows_everything_an_exporter_needs(api, world):
     data = api.get(f"{API}/area-codes/VN-SLOR-0002/").json()
     assert data["crop"]["slug"] == "longan"
-    assert data["cooperative"] == {"tax_code": "5500000002", "name": "HTX Xoài Mường Lầm"}
+    assert data["cooperative"] == {"tax_code": tax_code(2), "name": "HTX Xoài Mường Lầm"}
     assert data["place"]["province"]["code"] == "14"
     assert data["place"]["commune"] == {"code": "04183", "name": "Xã Mường Lầm"}
     assert "legacy_location" in data["place"]
@@ -83,7 +84,7 @@ def test_unknown_code_is_a_json_404(api, world):
     ("path", "key", "value"),
     [
         ("packing-houses/vn-slph-0001", "code", "VN-SLPH-0001"),
-        ("cooperatives/5500000001", "tax_code", "5500000001"),
+        (f"cooperatives/{tax_code(1)}", "tax_code", tax_code(1)),
         ("markets/au", "code", "AU"),
         ("provinces/14", "name", "Sơn La"),
         ("communes/04204", "name", "Xã Chiềng Khoong"),
@@ -101,14 +102,14 @@ def test_certificate_detail_and_list(api, world):
     data = api.get(f"{API}/vietgap-certificates/{world.expired_certificate.pk}/").json()
     assert data["number"] == "VG-EXPIRED"
     assert data["validity"] == "expired"
-    assert data["cooperative"]["tax_code"] == "5500000002"
+    assert data["cooperative"]["tax_code"] == tax_code(2)
 
 
 def test_branch_tax_code_look_up(api, world):
     from tests.factories import CooperativeFactory
 
-    CooperativeFactory(tax_code="5500000001-001", name="HTX chi nhánh")
-    assert api.get(f"{API}/cooperatives/5500000001-001/").json()["name"] == "HTX chi nhánh"
+    CooperativeFactory(tax_code=tax_code(1, branch=1), name="HTX chi nhánh")
+    assert api.get(f"{API}/cooperatives/{tax_code(1, branch=1)}/").json()["name"] == "HTX chi nhánh"
 
 
 # --- Lists, ordering, pagination --------------------------------------------------------------
@@ -155,7 +156,7 @@ def test_ordering(api, world):
         ({"province": "14"}, {"VN-SLOR-0001", "VN-SLOR-0002", "VN-SLOR-0003", "VN-SLOR-0004"}),
         ({"province": "01"}, {"VN-HN-01-00004-01-24"}),
         ({"commune": "04183"}, {"VN-SLOR-0002", "VN-SLOR-0004"}),
-        ({"cooperative": "5500000001"}, {"VN-SLOR-0001", "VN-SLOR-0003"}),
+        ({"cooperative": tax_code(1)}, {"VN-SLOR-0001", "VN-SLOR-0003"}),
         ({"kind": "domestic"}, {"VN-HN-01-00004-01-24"}),
         ({"status": "revoked"}, {"VN-SLOR-0003"}),
         ({"status": "suspended"}, {"VN-SLOR-0002"}),
@@ -253,16 +254,16 @@ def test_packing_house_filters(api, world):
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"province": "14"}, {"5500000001", "5500000002"}),
-        ({"commune": "04204"}, {"5500000001"}),
-        ({"status": "active"}, {"5500000001", "5500000002", "0100000003"}),
+        ({"province": "14"}, {tax_code(1), tax_code(2)}),
+        ({"commune": "04204"}, {tax_code(1)}),
+        ({"status": "active"}, {tax_code(1), tax_code(2), tax_code(3, office="01")}),
         ({"status": "dissolved"}, set()),
-        ({"has_trademark": "true"}, {"5500000001"}),
-        ({"has_trademark": "false"}, {"5500000002", "0100000003"}),
+        ({"has_trademark": "true"}, {tax_code(1)}),
+        ({"has_trademark": "false"}, {tax_code(2), tax_code(3, office="01")}),
         ({"market": "CN"}, set()),
-        ({"market": "AU"}, {"5500000001", "5500000002"}),
-        ({"market": "US,CN"}, {"5500000001"}),
-        ({"q": "xoai muong"}, {"5500000002"}),
+        ({"market": "AU"}, {tax_code(1), tax_code(2)}),
+        ({"market": "US,CN"}, {tax_code(1)}),
+        ({"q": "xoai muong"}, {tax_code(2)}),
     ],
 )
 def test_cooperative_filters(api, world, params, expected):
@@ -274,7 +275,7 @@ def test_cooperative_filters(api, world, params, expected):
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"cooperative": "5500000002"}, {"VG-EXPIRED"}),
+        ({"cooperative": tax_code(2)}, {"VG-EXPIRED"}),
         ({"crop": "longan"}, {"VG-EXPIRED", "VG-VALID"}),
         ({"body": "VietGAP-TT-19-02"}, {"VG-EXPIRED"}),
         ({"validity": "expired"}, {"VG-EXPIRED"}),
@@ -456,7 +457,7 @@ def test_list_and_check_never_disagree(api, world, market, day):
 NEW_CODE = {
     "code": "vn-slor-0100",
     "crop": "longan",
-    "cooperative": "5500000001",
+    "cooperative": tax_code(1),
     "commune": "04204",
     "area_ha": "12.5",
     "issued_on": "2026-01-10",
@@ -525,7 +526,7 @@ def test_certificate_write_checks_its_dates(api, world):
     body = {
         "number": "VG-NEW",
         "body": "VietGAP-TT-13-09",
-        "cooperative": "5500000001",
+        "cooperative": tax_code(1),
         "crop": "longan",
         "area_ha": "10",
         "commune": "04204",
@@ -719,13 +720,13 @@ def test_packing_house_create_and_rename_refused(api, world):
         "code": "vn-slph-0042",
         "name": "Cơ sở đóng gói Mới",
         "commune": "04168",
-        "cooperative": "5500000001",
+        "cooperative": tax_code(1),
         "issued_on": "2026-03-01",
     }
     response = api.post(f"{API}/packing-houses/", body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
-    assert (data["code"], data["cooperative"]["tax_code"]) == ("VN-SLPH-0042", "5500000001")
+    assert (data["code"], data["cooperative"]["tax_code"]) == ("VN-SLPH-0042", tax_code(1))
     assert data["place"]["commune"]["code"] == "04168"
     duplicate = api.post(f"{API}/packing-houses/", {**body, "code": "VN-SLPH-0042"}, format="json")
     assert duplicate.status_code == 400 and "code" in duplicate.json()

@@ -201,7 +201,9 @@ def test_a_changed_boundary_is_an_event_of_the_change_feed():
         ("VN-SLOR-0321", True),
         ("VN-SLOR-0321", False),
     ]
-    assert Decimal(events[0].payload["measured_area_ha"]) == pytest.approx(Decimal("1"), rel=Decimal("0.01"))
+    assert Decimal(events[0].payload["measured_area_ha"]) == pytest.approx(
+        Decimal("1"), rel=Decimal("0.01")
+    )
 
 
 @pytest.mark.django_db

@@ -20,6 +20,7 @@ from registry import changes
 from registry.expiry import record_expiries
 from registry.models import ChangeEvent, CodeStatus, Inspection, Subscription, WebhookDelivery
 from registry.rules import dates
+from registry.rules.tax_codes import tax_code
 from tests.factories import (
     AreaCodeFactory,
     CertificateFactory,
@@ -75,7 +76,7 @@ def wait_for_events(api, cursor, count, seconds=120.0, **params):
 
 
 def test_each_kind_of_change_records_its_event_with_its_keys(api, au):
-    cooperative = CooperativeFactory(tax_code="5500000042")
+    cooperative = CooperativeFactory(tax_code=tax_code(42))
     code = AreaCodeFactory(code="VN-SLOR-0042", cooperative=cooperative)
     house = PackingHouseFactory(code="VN-SLPH-0042")
     set_status(code, CodeStatus.ACTIVE, au)
@@ -106,7 +107,7 @@ def test_each_kind_of_change_records_its_event_with_its_keys(api, au):
         "market": "AU",
         "province": "14",
         "crop": "longan",
-        "cooperative": "5500000042",
+        "cooperative": tax_code(42),
         "effective_on": "2024-02-01",
         "details": {
             "from_status": "",

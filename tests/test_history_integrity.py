@@ -238,7 +238,7 @@ def test_check_registry_passes_on_the_sample_data(db):
 def test_check_registry_passes_on_clean_data(history):
     assert check_registry() == (
         "OK: 2 area code market status(es) and 1 packing house market status(es) "
-        "match their history.\n"
+        "match their history; 1 cooperative tax code(s) pass their check.\n"
     )
 
 
@@ -313,11 +313,11 @@ def test_check_registry_exits_non_zero_from_the_command_line(history):
 def test_check_registry_makes_the_same_few_queries_for_more_codes(
     history, django_assert_num_queries
 ):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # 2 per kind of code, 1 for the tax codes
         check_registry()
     for _ in range(10):
         set_status(AreaCodeFactory(), CodeStatus.ACTIVE, history["au"], on=date(2024, 2, 1))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         check_registry()
 
 

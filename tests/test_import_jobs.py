@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from registry import import_jobs
 from registry.models import AreaCode, ImportJob, ImportState
+from registry.rules.tax_codes import tax_code
 from tests.api_world import build_world
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,7 @@ def area_codes(n: int, start: int = 5000, variety: str = "Nhãn", bad: set[int] 
     for i in range(n):
         area = "-1" if i in bad else "12.5"
         lines.append(
-            f"VN-SLOR-{start + i:04d},longan,5500000001,{variety},{area},04204,2026-01-10,active"
+            f"VN-SLOR-{start + i:04d},longan,{tax_code(1)},{variety},{area},04204,2026-01-10,active"
         )
     return ("\n".join(lines) + "\n").encode()
 
@@ -97,7 +98,7 @@ def test_only_changed_rows_are_listed_and_unchanged_rows_get_no_history(admin_cl
     assert done.status_code == 302
     history = AreaCode.history.count()
     changed = area_codes(20).replace(
-        b"5003,longan,5500000001,Nh\xc3\xa3n", b"5003,longan,5500000001,Xo\xc3\xa0i"
+        f"5003,longan,{tax_code(1)},Nhãn".encode(), f"5003,longan,{tax_code(1)},Xoài".encode()
     )
     preview = upload(admin_client, changed)
     assert preview.context["counts"] == {"new": 0, "update": 1, "skip": 19, "error": 0}

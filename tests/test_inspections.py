@@ -32,6 +32,7 @@ from registry.models import (
 )
 from registry.rules import dates
 from registry.rules import inspections as rules
+from registry.rules.tax_codes import tax_code
 from tests.factories import (
     AreaCodeFactory,
     CooperativeFactory,
@@ -454,8 +455,8 @@ def report_world(world):
     """Lapsed codes in Sơn La (one never inspected, one overdue), one monitored, one lapsed
     outside Sơn La, one revoked everywhere."""
     today = dates.today()
-    later = CooperativeFactory(name="HTX Xoài Mường Lầm", tax_code="5500000009")
-    earlier = CooperativeFactory(name="=HTX Ác", tax_code="5500000008")
+    later = CooperativeFactory(name="HTX Xoài Mường Lầm", tax_code=tax_code(9))
+    earlier = CooperativeFactory(name="=HTX Ác", tax_code=tax_code(8))
     world["code"].cooperative = later
     world["code"].save()
     world["other"].cooperative = earlier
@@ -482,8 +483,8 @@ def test_supervision_report_csv_lists_lapsed_codes_per_cooperative(report_world,
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][:3] == ["tax code", "cooperative", "code"]
     assert [(r[0], r[1], r[2], r[6]) for r in rows[1:]] == [
-        ("5500000008", "'=HTX Ác", "VN-SLOR-0002", "inspection overdue"),
-        ("5500000009", "HTX Xoài Mường Lầm", "VN-SLOR-0001", "never inspected"),
+        (tax_code(8), "'=HTX Ác", "VN-SLOR-0002", "inspection overdue"),
+        (tax_code(9), "HTX Xoài Mường Lầm", "VN-SLOR-0001", "never inspected"),
     ]
     assert rows[1][5] == "AU; CN; US"
     everywhere = tmp_path / "all.csv"
@@ -501,8 +502,8 @@ def test_supervision_report_xlsx_holds_the_same_rows(report_world, tmp_path):
     assert rows[0][:3] == ["tax code", "cooperative", "code"]
     # Text cells are typed as text: "=HTX Ác" is shown as written and never runs.
     assert [(r[0], r[1], r[2]) for r in rows[1:]] == [
-        ("5500000008", "=HTX Ác", "VN-SLOR-0002"),
-        ("5500000009", "HTX Xoài Mường Lầm", "VN-SLOR-0001"),
+        (tax_code(8), "=HTX Ác", "VN-SLOR-0002"),
+        (tax_code(9), "HTX Xoài Mường Lầm", "VN-SLOR-0001"),
     ]
     # The downloads' writer (registry.xlsx_exports.write_sheet): a bold, frozen header, text
     # cells formatted as text, dates as dates.

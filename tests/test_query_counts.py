@@ -46,6 +46,7 @@ from registry.models import (
     TrademarkRight,
     VietGAPCertificate,
 )
+from registry.rules.tax_codes import tax_code, valid_tax_codes
 from tests import query_counts
 from tests.factories import (
     AreaCodeFactory,
@@ -79,9 +80,10 @@ def build(n: int) -> None:
     CropFactory(slug="mango", name_vi="Xoài", name_en="Mango")
     body = CertificationBodyFactory()
     today = timezone.localdate()
+    tax_codes = valid_tax_codes()  # the first is tax_code(1)
     for i in range(n):
         place = commune(COMMUNES[i % 2])
-        cooperative = CooperativeFactory(tax_code=f"55{i + 1:08d}", commune=place)
+        cooperative = CooperativeFactory(tax_code=next(tax_codes), commune=place)
         TrademarkRightFactory(cooperative=cooperative)
         issued = today - timedelta(days=200 + 400 * (i % 3 == 2))
         certificate = CertificateFactory(
@@ -317,10 +319,10 @@ ENDPOINTS = {
     ),
     "api packing-houses history": api_get("packing-houses/VN-SLPH-0001/history/", signed_in=True),
     "api cooperatives list": api_get("cooperatives/"),
-    "api cooperatives detail": api_get("cooperatives/5500000001/"),
+    "api cooperatives detail": api_get(f"cooperatives/{tax_code(1)}/"),
     "api cooperatives csv": api_get("cooperatives/", {"format": "csv"}),
     "api cooperatives xlsx": api_get("cooperatives/", {"format": "xlsx"}),
-    "api cooperatives history": api_get("cooperatives/5500000001/history/", signed_in=True),
+    "api cooperatives history": api_get(f"cooperatives/{tax_code(1)}/history/", signed_in=True),
     "api vietgap-certificates list": api_get("vietgap-certificates/"),
     "api vietgap-certificates detail": api_get(certificate()),
     "api vietgap-certificates csv": api_get("vietgap-certificates/", {"format": "csv"}),
@@ -374,7 +376,7 @@ ENDPOINTS = {
     "api growers history": api_get(grower("history/"), signed_in=True),
     "api changes list": api_get("changes/"),
     "api changes list filtered": api_get(
-        "changes/", {"market": "AU", "cooperative": "5500000001", "kind": "status_change"}
+        "changes/", {"market": "AU", "cooperative": tax_code(1), "kind": "status_change"}
     ),
     "api markets list": api_get("markets/"),
     "api markets detail": api_get("markets/au/"),
@@ -455,7 +457,7 @@ def test_query_counts_are_exact_and_do_not_grow_with_rows(n, admin_user):
 def area_code_rows(n: int) -> bytes:
     lines = ["code,crop,cooperative,area (ha),commune code,issue date,status AU"]
     lines += [
-        f"VN-SLOR-{9000 + i:04d},longan,5500000001,12.5,{COMMUNES[i % 2]},2026-01-10,active"
+        f"VN-SLOR-{9000 + i:04d},longan,{tax_code(1)},12.5,{COMMUNES[i % 2]},2026-01-10,active"
         for i in range(n)
     ]
     return "\n".join(lines).encode()

@@ -164,6 +164,10 @@ def test_unescape_removes_exactly_what_escape_added(text):
     [
         (keys.normalise_code, " vn–slor—0001 ", "VN-SLOR-0001"),
         (keys.normalise_tax_code, " 0123456789-001 ", "0123456789-001"),
+        (keys.normalise_tax_code, "0312 687 878 – 001", "0312687878-001"),
+        (keys.normalise_tax_code, "0312687878001", "0312687878-001"),
+        (keys.normalise_tax_code, "01.00.112.437", "0100112437"),
+        (keys.normalise_tax_code, " 12-34 ", "12-34"),  # not a tax code: trimmed only
         (keys.normalise_commune_code, "4204", "04204"),
         (keys.normalise_commune_code, "04204", "04204"),
         (keys.normalise_province_code, "4", "04"),
@@ -187,6 +191,7 @@ BELOW_MODELS = {
     "registry.rules.dates": "rules/dates.py",
     "registry.rules.transitions": "rules/transitions.py",
     "registry.rules.geometry": "rules/geometry.py",
+    "registry.rules.tax_codes": "rules/tax_codes.py",
 }
 
 
@@ -221,7 +226,7 @@ def test_pure_modules_load_without_the_models():
     script = (
         "import sys\n"
         "import registry.keys, registry.rules, registry.rules.dates, registry.rules.transitions\n"
-        "import registry.rules.geometry\n"
+        "import registry.rules.geometry, registry.rules.tax_codes\n"
         "loaded = [m for m in sys.modules if m.startswith('registry.models')]\n"
         "assert not loaded, loaded\n"
     )

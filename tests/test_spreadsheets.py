@@ -26,6 +26,7 @@ from registry.models import (
     VietGAPCertificate,
 )
 from registry.rules import dates
+from registry.rules.tax_codes import tax_code
 from registry.tables import AREA_CODES
 from tests.api_world import build_world
 from tests.factories import AreaCodeFactory, CooperativeFactory, commune, set_status
@@ -98,7 +99,7 @@ def test_header_language_follows_lang_parameter(world):
         {"province": "14", "crop": "longan"},
         {"q": "chieng khoong"},
         {"kind": "domestic"},
-        {"cooperative": "5500000002", "ordering": "-code"},
+        {"cooperative": tax_code(2), "ordering": "-code"},
     ],
 )
 def test_csv_honours_every_filter_like_the_json_list(api, world, params):
@@ -136,12 +137,12 @@ def test_other_resources_download(api, world):
     assert houses[0]["status CN"] == "active"
     cooperatives = rows(api.get(f"{API}/cooperatives/", {"format": "csv", "has_trademark": "true"}))
     assert [(r["tax code"], r["trademark rights"]) for r in cooperatives] == [
-        ("5500000001", "Nhãn Sơn La")
+        (tax_code(1), "Nhãn Sơn La")
     ]
 
 
 def test_formulas_are_neutralised_and_numbers_stay_numbers(api, world):
-    cooperative = CooperativeFactory(tax_code="5500000077", name='=HYPERLINK("http://x","y")')
+    cooperative = CooperativeFactory(tax_code=tax_code(77), name='=HYPERLINK("http://x","y")')
     for index, variety in enumerate(["+1 cmd", "-2+3", "@SUM(A1)", "Nhãn"]):
         AreaCodeFactory(
             code=f"VN-SLOR-07{index:02d}",
@@ -150,7 +151,7 @@ def test_formulas_are_neutralised_and_numbers_stay_numbers(api, world):
             latitude=Decimal("-1.5"),
             longitude=Decimal("-120.25"),
         )
-    data = rows(api.get(f"{API}/area-codes/", {"format": "csv", "cooperative": "5500000077"}))
+    data = rows(api.get(f"{API}/area-codes/", {"format": "csv", "cooperative": tax_code(77)}))
     assert {r["cooperative"] for r in data} == {'\'=HYPERLINK("http://x","y")'}
     assert [r["variety"] for r in data] == ["'+1 cmd", "'-2+3", "'@SUM(A1)", "Nhãn"]
     assert {r["latitude"] for r in data} == {"-1.500000"}
@@ -223,7 +224,7 @@ def test_copy_and_python_writer_write_the_same_bytes(world, resource):
     if connection.vendor != "postgresql":
         pytest.skip("COPY is PostgreSQL's")
     cooperative = CooperativeFactory(
-        tax_code="5500000088",
+        tax_code=tax_code(88),
         name='=cmd|"/c calc"!A1, "quoted"\nline',
         address="",
         commune=commune("04204"),
@@ -405,8 +406,8 @@ def errors_by_row(preview) -> dict:
 
 COOPERATIVES_CSV = (
     "mã số thuế,tên,trạng thái,mã xã,địa chỉ\n"
-    "5500000101,HTX Nhãn Mới,active,04204,Bản Cát\n"
-    "5500000001,HTX Nhãn Chiềng Khoong (đổi tên),active,04204,\n"
+    f"{tax_code(101)},HTX Nhãn Mới,active,04204,Bản Cát\n"
+    f"{tax_code(1)},HTX Nhãn Chiềng Khoong (đổi tên),active,04204,\n"
 )
 
 
@@ -416,11 +417,13 @@ def test_import_preview_then_confirm(admin_client, world):
     )
     assert preview.status_code == 200
     assert counts(preview) == {"new": 1, "update": 1, "skip": 0, "error": 0}
-    assert not Cooperative.objects.filter(tax_code="5500000101").exists(), "preview changes nothing"
+    assert not Cooperative.objects.filter(tax_code=tax_code(101)).exists(), (
+        "preview changes nothing"
+    )
     done = confirm(admin_client, "cooperative", preview)
     assert done.status_code == 302
-    assert Cooperative.objects.get(tax_code="5500000101").commune_id == "04204"
-    renamed = Cooperative.objects.get(tax_code="5500000001")
+    assert Cooperative.objects.get(tax_code=tax_code(101)).commune_id == "04204"
+    renamed = Cooperative.objects.get(tax_code=tax_code(1))
     assert renamed.name == "HTX Nhãn Chiềng Khoong (đổi tên)"
     latest = renamed.history.latest()
     assert latest.history_change_reason == "Spreadsheet import"
@@ -430,9 +433,9 @@ def test_import_preview_then_confirm(admin_client, world):
 def test_a_bad_row_means_nothing_is_applied(admin_client, world):
     content = (
         "tax code,name,status,commune code\n"
-        "5500000201,HTX Một,active,04204\n"
+        f"{tax_code(201)},HTX Một,active,04204\n"
         "12-34,HTX Hai,active,04204\n"
-        "5500000203,HTX Ba,active,99999\n"
+        f"{tax_code(203)},HTX Ba,active,99999\n"
     )
     preview = import_file(admin_client, "cooperative", content.encode())
     assert counts(preview)["error"] == 2
@@ -442,13 +445,13 @@ def test_a_bad_row_means_nothing_is_applied(admin_client, world):
     assert "commune" in invalid[3] and "99999" in str(invalid[3]["commune"])
     assert not preview.context["confirmable"]
     assert 'id="import-confirm"' not in preview.content.decode()
-    assert not Cooperative.objects.filter(tax_code="5500000201").exists()
+    assert not Cooperative.objects.filter(tax_code=tax_code(201)).exists()
 
 
 def test_semicolon_csv_and_natural_keys(admin_client, world):
     content = (
         "code;kind;crop;cooperative;certificate;area (ha);commune code;issue date\n"
-        "vn-slor-0200;export;nhan;5500000001;VG-VALID;12,5;Chiềng Khoong;2026-02-01\n"
+        f"vn-slor-0200;export;nhan;{tax_code(1)};VG-VALID;12,5;Chiềng Khoong;2026-02-01\n"
     ).replace("12,5", "12.5")
     preview = import_file(admin_client, "areacode", content.encode("utf-8-sig"))
     assert not errors_by_row(preview)
@@ -456,7 +459,7 @@ def test_semicolon_csv_and_natural_keys(admin_client, world):
     code = AreaCode.objects.get(code="VN-SLOR-0200")
     assert (code.crop.slug, code.cooperative.tax_code, code.certificate.number) == (
         "longan",
-        "5500000001",
+        tax_code(1),
         "VG-VALID",
     )
     assert code.commune_id == "04204"
@@ -465,7 +468,7 @@ def test_semicolon_csv_and_natural_keys(admin_client, world):
 def test_unknown_natural_keys_are_row_errors(admin_client, world):
     content = (
         "code,crop,cooperative,area (ha),commune code,issue date\n"
-        "VN-SLOR-0300,durian,5500000001,10,04204,2026-01-01\n"
+        f"VN-SLOR-0300,durian,{tax_code(1)},10,04204,2026-01-01\n"
     )
     [row] = errors_by_row(import_file(admin_client, "areacode", content.encode())).values()
     assert "durian" in str(row["crop"])
@@ -475,7 +478,7 @@ def test_xlsx_import_keeps_vietnamese(admin_client, world):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["tax code", "name", "status", "commune code", "representative"])
-    sheet.append(["5500000401", "HTX Chiềng Khương Xanh", "active", "04222", "Lường Thị Hoa"])
+    sheet.append([tax_code(401), "HTX Chiềng Khương Xanh", "active", "04222", "Lường Thị Hoa"])
     buffer = io.BytesIO()
     book.save(buffer)
     preview = import_file(
@@ -483,7 +486,7 @@ def test_xlsx_import_keeps_vietnamese(admin_client, world):
     )
     assert counts(preview) == {"new": 1, "update": 0, "skip": 0, "error": 0}
     confirm(admin_client, "cooperative", preview)
-    saved = Cooperative.objects.get(tax_code="5500000401")
+    saved = Cooperative.objects.get(tax_code=tax_code(401))
     assert (saved.name, saved.representative) == ("HTX Chiềng Khương Xanh", "Lường Thị Hoa")
 
 
@@ -566,13 +569,13 @@ def test_the_sample_files_import_cleanly(admin_client, world):
 
 
 def test_neutralised_cells_import_back_as_they_were(admin_client, world):
-    cooperative = CooperativeFactory(tax_code="5500000078", name="=HTX(1)")
+    cooperative = CooperativeFactory(tax_code=tax_code(78), name="=HTX(1)")
     varieties = ["=1+2", "'=x", "'abc", "-5 trái", "''@y", "Nhãn"]
     for index, variety in enumerate(varieties):
         AreaCodeFactory(code=f"VN-SLOR-08{index:02d}", cooperative=cooperative, variety=variety)
     url = f"{API}/area-codes/"
     exported = b"".join(
-        APIClient().get(url, {"format": "csv", "cooperative": "5500000078"}).streaming_content
+        APIClient().get(url, {"format": "csv", "cooperative": tax_code(78)}).streaming_content
     )
     assert "'=1+2" in exported.decode("utf-8-sig"), "the download neutralises it"
     preview = import_file(admin_client, "areacode", exported)

@@ -25,6 +25,7 @@ from rest_framework.test import APIClient
 
 from registry import roles, third_party_messages
 from registry.models import AreaCode, CodeStatus, Cooperative, Market
+from registry.rules.tax_codes import tax_code
 from tests.factories import set_status
 
 pytestmark = pytest.mark.django_db
@@ -278,14 +279,14 @@ def admin_pages(client) -> dict[str, object]:
 def import_pages(client) -> dict[str, object]:
     upload = io.BytesIO(
         "mã số thuế,tên,trạng thái,mã xã\n"
-        "5500009901,HTX Nhãn Thử,đang hiệu lực,04204\n"
+        f"{tax_code(9901)},HTX Nhãn Thử,đang hiệu lực,04204\n"
         "12-34,HTX Sai,không có,99999\n".encode()
     )
     upload.name = "hop-tac-xa.csv"
     url = admin_url(Cooperative, "import")
     errors = client.post(url, {"resource": "0", "format": "0", "import_file": upload}, follow=True)
     good = io.BytesIO(
-        "mã số thuế,tên,trạng thái,mã xã\n5500009901,HTX Nhãn Thử,active,04204\n".encode()
+        f"mã số thuế,tên,trạng thái,mã xã\n{tax_code(9901)},HTX Nhãn Thử,active,04204\n".encode()
     )
     good.name = "hop-tac-xa.csv"
     preview = client.post(url, {"resource": "0", "format": "0", "import_file": good}, follow=True)

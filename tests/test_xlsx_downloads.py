@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from registry import exports, xlsx_exports
 from registry.models import AreaCode, CodeStatus, Cooperative, PackingHouse, VietGAPCertificate
+from registry.rules.tax_codes import tax_code
 from registry.tables import AREA_CODES
 from tests.api_world import build_world
 from tests.factories import AreaCodeFactory, CooperativeFactory, commune, set_status
@@ -125,8 +126,9 @@ def test_cells_are_typed(api, world):
     commune_code = row["commune code"]
     assert (commune_code.value, commune_code.data_type) == ("04183", "s")
     assert commune_code.number_format == "@"
-    tax_code = row["tax code"]
-    assert (tax_code.value, tax_code.data_type, tax_code.number_format) == ("5500000002", "s", "@")
+    tax_code_cell = row["tax code"]
+    cell = (tax_code_cell.value, tax_code_cell.data_type, tax_code_cell.number_format)
+    assert cell == (tax_code(2), "s", "@")
     assert (row["code"].data_type, row["code"].number_format) == ("s", "@")
     issued = by_code["VN-SLOR-0001"]["issue date"]
     assert issued.is_date and issued.value == datetime(2025, 7, 1)
@@ -141,11 +143,11 @@ def test_cells_are_typed(api, world):
 
 
 def test_text_that_looks_like_a_formula_is_text(api, world):
-    cooperative = CooperativeFactory(tax_code="5500000077", name='=HYPERLINK("http://x","y")')
+    cooperative = CooperativeFactory(tax_code=tax_code(77), name='=HYPERLINK("http://x","y")')
     varieties = ["=1+2", "+1 cmd", "-2+3", "@SUM(A1)", "'=x", "'abc", "Nhãn"]
     for index, variety in enumerate(varieties):
         AreaCodeFactory(code=f"VN-SLOR-07{index:02d}", cooperative=cooperative, variety=variety)
-    raw = content(api.get(f"{API}/area-codes/", {"format": "xlsx", "cooperative": "5500000077"}))
+    raw = content(api.get(f"{API}/area-codes/", {"format": "xlsx", "cooperative": tax_code(77)}))
     sheet = workbook(raw)
     header = [cell.value for cell in sheet[1]]
     rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(2)]
@@ -188,7 +190,7 @@ def test_control_characters_do_not_break_the_file(api, world):
     ],
 )
 def test_downloaded_xlsx_imports_back_unchanged(admin_client, world, model_name, model, url):
-    cooperative = CooperativeFactory(tax_code="5500000078", name="=HTX(1)")
+    cooperative = CooperativeFactory(tax_code=tax_code(78), name="=HTX(1)")
     for index, variety in enumerate(["=1+2", "'=x", "'abc", "''@y"]):
         AreaCodeFactory(code=f"VN-SLOR-08{index:02d}", cooperative=cooperative, variety=variety)
     exported = content(APIClient().get(f"{API}/{url}/", {"format": "xlsx"}))
@@ -339,9 +341,9 @@ def test_export_command_writes_xlsx_to_standard_output(world, capsysbinary):
     raw = capsysbinary.readouterr().out
     assert [row[0] for row in values(raw)] == [
         "mã số thuế",
-        "0100000003",
-        "5500000001",
-        "5500000002",
+        tax_code(3, office="01"),
+        tax_code(1),
+        tax_code(2),
     ]
 
 

@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -6,6 +6,7 @@ from registry.admin.list_filters import COOPERATIVE_FILTERS
 from registry.admin.mixins import ReadOnlyInline, RegistryAdmin
 from registry.admin.spreadsheets import SpreadsheetAdminMixin
 from registry.models import AreaCode, Cooperative, TrademarkRight, VietGAPCertificate
+from registry.rules.tax_codes import tax_code_problem
 
 
 class TrademarkRightInline(admin.TabularInline):
@@ -50,6 +51,21 @@ class CooperativeAdmin(SpreadsheetAdminMixin, RegistryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(code_count=Count("area_codes"))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """A stored tax code that fails its check (saved before it was checked) is shown as
+        stored, with a warning: saving refuses it until it is corrected (``Cooperative.clean``)."""
+        problem = tax_code_problem(obj.tax_code) if obj is not None else None
+        if problem is not None and request.method == "GET":
+            messages.warning(
+                request,
+                _(
+                    "The stored tax code fails its check: %(problem)s It must be corrected before "
+                    "this cooperative can be saved."
+                )
+                % {"problem": " ".join(problem.messages)},
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("province"), ordering="commune__province__name")
     def province(self, obj):

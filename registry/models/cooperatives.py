@@ -1,5 +1,6 @@
 """Cooperatives (hợp tác xã) and the certification-trademark rights they hold."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,13 +11,10 @@ from registry.keys import normalise_tax_code
 from registry.models.base import RegistryModel
 from registry.models.places import Commune
 from registry.rules.dates import validate_in_window
+from registry.rules.tax_codes import FORMAT_MESSAGE, TAX_CODE_REGEX, tax_code_problem
 
-TAX_CODE_REGEX = r"^\d{10}(-\d{3})?$"
-
-validate_tax_code = RegexValidator(
-    TAX_CODE_REGEX,
-    _("Enter a 10-digit tax code, or 10 digits, a hyphen and 3 digits for a branch."),
-)
+#: The format only, as the database constraint has it; the check digit is ``clean()``'s.
+validate_tax_code = RegexValidator(TAX_CODE_REGEX, FORMAT_MESSAGE)
 
 
 class Cooperative(RegistryModel):
@@ -75,6 +73,19 @@ class Cooperative(RegistryModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """Refuses a tax code that python-stdnum finds invalid (check digit, serial, branch).
+
+        Here rather than on the field, so that every save checks the code as it will be
+        stored, whether or not it changed: the admin form, an API write (a PATCH that leaves
+        ``tax_code`` out included) and an import row each refuse a cooperative whose stored
+        code is wrong until someone corrects it. Loading and showing such a row is unaffected;
+        ``manage.py check_registry`` lists them."""
+        super().clean()
+        problem = tax_code_problem(self.tax_code)
+        if problem is not None:
+            raise ValidationError({"tax_code": problem})
 
     def save(self, *args, **kwargs):
         self.tax_code = normalise_tax_code(self.tax_code or "")

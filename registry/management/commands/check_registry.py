@@ -1,4 +1,5 @@
-"""``manage.py check_registry``: every current status is the newest entry of its history.
+"""``manage.py check_registry``: every current status is the newest entry of its history, and
+every cooperative's tax code passes its check.
 
 For area codes and packing houses alike, the current status of a code for a market
 (``AreaCodeMarket``/``PackingHouseMarket``: status and since) must equal the newest history
@@ -8,6 +9,11 @@ has a current status for exactly the markets its history names.
 Two queries per kind of code, whatever the number of codes: the current statuses and the
 newest history entry per (code, market) (a ``ROW_NUMBER()`` window), both streamed in
 (code, market) order and merged, so memory stays flat at 100,000 codes and more.
+
+Tax codes: the database enforces their format only, so a cooperative stored before the check
+digit was checked keeps its code and still loads; this lists each one python-stdnum refuses
+(``registry.rules.tax_codes``), so that it can be corrected (saving it refuses it until then).
+One more query, streamed.
 """
 
 from collections.abc import Iterator
@@ -15,13 +21,16 @@ from collections.abc import Iterator
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
+from django.utils import translation
 
 from registry.models import (
     AreaCodeMarket,
     AreaCodeStatusChange,
+    Cooperative,
     PackingHouseMarket,
     PackingHouseStatusChange,
 )
+from registry.rules.tax_codes import tax_code_problem
 
 KINDS = [
     ("area code", AreaCodeMarket, AreaCodeStatusChange),
@@ -91,25 +100,53 @@ def check(kind: str, current_model, history_model, report) -> int:
     return checked
 
 
+def check_tax_codes(report) -> int:
+    """Call ``report`` with one line per cooperative whose tax code python-stdnum refuses
+    (in English, as the other lines); return how many tax codes were checked."""
+    checked = 0
+    rows = Cooperative.objects.order_by("tax_code").values_list("tax_code", "name")
+    for tax_code, name in rows.iterator(chunk_size=CHUNK):
+        checked += 1
+        problem = tax_code_problem(tax_code)
+        if problem is not None:
+            with translation.override("en"):
+                report(f"cooperative {tax_code} ({name}): {' '.join(problem.messages)}")
+    return checked
+
+
 class Command(BaseCommand):
     help = (
-        "Check that every current market status equals the newest entry of its status history "
-        "and that each code's markets match its history. Exits non-zero on any mismatch."
+        "Check that every current market status equals the newest entry of its status history, "
+        "that each code's markets match its history, and that every cooperative's tax code "
+        "passes its check digit. Exits non-zero on any problem."
     )
 
     def handle(self, *args, **options):
-        problems = []
+        mismatches, tax_codes = [], []
 
-        def report(line: str) -> None:
-            problems.append(line)
-            self.stdout.write(line)
+        def reporter(found: list):
+            def report(line: str) -> None:
+                found.append(line)
+                self.stdout.write(line)
+
+            return report
 
         counts = [
-            f"{check(kind, current_model, history_model, report)} {kind} market status(es)"
+            f"{check(kind, current_model, history_model, reporter(mismatches))} "
+            f"{kind} market status(es)"
             for kind, current_model, history_model in KINDS
         ]
-        if problems:
-            raise CommandError(
-                f"{len(problems)} mismatch(es) between current statuses and their history."
+        checked_tax_codes = check_tax_codes(reporter(tax_codes))
+        problems = []
+        if mismatches:
+            problems.append(
+                f"{len(mismatches)} mismatch(es) between current statuses and their history"
             )
-        self.stdout.write(f"OK: {' and '.join(counts)} match their history.")
+        if tax_codes:
+            problems.append(f"{len(tax_codes)} cooperative tax code(s) that fail their check")
+        if problems:
+            raise CommandError("; ".join(problems) + ".")
+        self.stdout.write(
+            f"OK: {' and '.join(counts)} match their history; "
+            f"{checked_tax_codes} cooperative tax code(s) pass their check."
+        )
