@@ -34,8 +34,8 @@ class Command(BaseCommand):
             "--queues",
             default="",
             help="Comma-separated queues to work (default: every queue: imports, open_data, "
-            "webhooks). docker-compose runs one worker for imports and open_data and a second "
-            "with --queues webhooks --concurrency 8 to deliver webhooks side by side",
+            "webhooks). docker-compose runs one worker per queue: imports, open_data, and "
+            "webhooks with --concurrency 8 to deliver webhooks side by side",
         )
         parser.add_argument(
             "--concurrency",
