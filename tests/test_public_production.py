@@ -38,3 +38,19 @@ def test_the_public_pages_render_with_debug_off_from_the_collected_files(
         assert stylesheet, f"{url}: no hashed stylesheet"
         assert_local_and_collected(html, production_static)
     assert client.get("/codes/VN-SLOR-0001/qr.png")["Content-Type"] == "image/png"
+
+
+def test_the_open_data_and_subscriptions_pages_render_with_debug_off_from_the_collected_files(
+    admin_client,
+    production_static,  # noqa: F811
+    settings,
+    tmp_path,
+):
+    """Their styles became static files: served hashed from what collectstatic wrote."""
+    settings.OPEN_DATA_ROOT = str(tmp_path)
+    for url, name in (("/open-data/", "open_data"), ("/subscriptions/", "subscriptions")):
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert re.search(rf"/static/registry/{name}\.[0-9a-f]{{12}}\.css", html), url
+        assert_local_and_collected(html, production_static)
